@@ -1,0 +1,310 @@
+"""The tables. Plain data: rules live in `orders/`, constraints live here so no path can store bad rows.
+
+Money is integer fen (1 yuan = 100 fen): exact, and summable in SQL without Decimal round trips.
+Datetimes are aware and stored as UTC (`UTCDateTime`); dates (order dates, weeks) are calendar dates in the
+call centre's time zone. A `week` column always holds that week's Monday.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+PRODUCT_STATUSES = ("active", "discontinued")
+ROLES = ("order_taker", "shift_lead", "admin")
+TICKET_CATEGORIES = (
+    "counterfeit",
+    "delivery_error",
+    "sorting_error",
+    "out_of_supply",
+    "wrong_order",
+    "attitude",
+    "price",
+    "damaged",
+    "over_promise",
+    "other",
+)
+TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "closed")
+CALL_OUTCOMES = ("ordered", "no_answer", "busy", "closed", "refused", "wrong_number", "callback_requested")
+ORDER_STATUSES = ("placed", "cancelled")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class AppMeta(SQLModel, table=True):
+    """Small facts about the database itself (what built the demo, with which seed)."""
+
+    __tablename__ = "app_meta"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=Text)
+
+
+class Product(SQLModel, table=True):
+    """A cigarette specification (品规) the wholesaler sells."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("price_fen > 0", name="ck_product_price_positive"),
+        CheckConstraint("retail_price_fen IS NULL OR retail_price_fen > 0", name="ck_product_retail_positive"),
+        CheckConstraint("price_band IS NULL OR price_band BETWEEN 1 AND 5", name="ck_product_price_band"),
+        CheckConstraint(_in("status", PRODUCT_STATUSES), name="ck_product_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=100)
+    brand: str | None = Field(default=None, max_length=50)
+    pack: str | None = Field(default=None, max_length=20)
+    style: str | None = Field(default=None, max_length=20)
+    price_band: int | None = None
+    price_fen: int
+    retail_price_fen: int | None = None
+    barcode: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="active", max_length=16)
+    aliases: str = Field(default="", sa_type=Text)  # nicknames separated by "|"
+
+
+class Customer(SQLModel, table=True):
+    """A licensed retailer (零售户); `code` is its licence number."""
+
+    __tablename__ = "customer"
+    __table_args__ = (
+        CheckConstraint("tier BETWEEN 1 AND 30", name="ck_customer_tier"),
+        CheckConstraint("order_weekday BETWEEN 1 AND 7", name="ck_customer_order_weekday"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=100)
+    tier: int
+    order_weekday: int = Field(index=True)
+    owner: str | None = Field(default=None, max_length=50)
+    phone: str | None = Field(default=None, max_length=32)
+    district: str | None = Field(default=None, max_length=50)
+    shop_type: str | None = Field(default=None, max_length=50)
+    operator: str | None = Field(default=None, max_length=32, index=True)  # login of the usual order taker
+    active: bool = True
+    notes: str = Field(default="", sa_type=Text)  # the account manager's advice about the shop
+
+
+class User(SQLModel, table=True):
+    """A login. The PIN is kept only as a salted KDF hash."""
+
+    __tablename__ = "app_user"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="ck_user_role"),
+        CheckConstraint("failed_attempts >= 0", name="ck_user_failed_attempts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=50)
+    role: str = Field(max_length=16)
+    pin_hash: str = Field(max_length=256)
+    failed_attempts: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    active: bool = True
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class HistoryLine(SQLModel, table=True):
+    """One product of a past order from the ERP; a customer's lines of one date form one past order.
+
+    Kept flat (no header table) because the history is read as per-product series by the suggestion and
+    written a million rows at a time by the import: a header row per order would double both costs.
+    """
+
+    __tablename__ = "history_line"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "order_date", "product_id", name="uq_history_line"),
+        CheckConstraint("qty > 0", name="ck_history_qty_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", ondelete="CASCADE")
+    order_date: date = Field(index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    qty: int
+
+
+class Order(SQLModel, table=True):
+    """An order placed in this tool for a customer's week."""
+
+    __tablename__ = "customer_order"
+    __table_args__ = (
+        CheckConstraint(_in("status", ORDER_STATUSES), name="ck_order_status"),
+        Index("ix_order_customer_week", "customer_id", "week"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    week: date = Field(index=True)
+    placed_at: datetime = Field(sa_column=_utc())
+    operator: str = Field(max_length=32)
+    status: str = Field(default="placed", max_length=16)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+
+
+class OrderLine(SQLModel, table=True):
+    """A line of a placed order, with the price per carton it was placed at."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id", name="uq_order_line"),
+        CheckConstraint("qty > 0", name="ck_order_line_qty_positive"),
+        CheckConstraint("price_fen > 0", name="ck_order_line_price_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="customer_order.id", ondelete="CASCADE", index=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    qty: int
+    price_fen: int
+
+
+class Quota(SQLModel, table=True):
+    """Most cartons of a product one customer may order in a week (限量).
+
+    A row with `customer_id` overrides the tier rule for that customer. The two partial unique indexes give
+    each kind of row its own natural key, since NULLs never collide in a plain unique constraint.
+    """
+
+    __tablename__ = "quota"
+    __table_args__ = (
+        CheckConstraint("max_qty > 0", name="ck_quota_max_qty_positive"),
+        CheckConstraint("tier_from BETWEEN 1 AND 30", name="ck_quota_tier_from"),
+        CheckConstraint("tier_to BETWEEN tier_from AND 30", name="ck_quota_tier_to"),
+        Index(
+            "uq_quota_tier_rule",
+            "week",
+            "product_id",
+            "tier_from",
+            "tier_to",
+            unique=True,
+            sqlite_where=text("customer_id IS NULL"),
+            postgresql_where=text("customer_id IS NULL"),
+        ),
+        Index(
+            "uq_quota_customer",
+            "week",
+            "product_id",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("customer_id IS NOT NULL"),
+            postgresql_where=text("customer_id IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date
+    product_id: int = Field(foreign_key="product.id")
+    tier_from: int
+    tier_to: int
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    max_qty: int
+
+
+class Supply(SQLModel, table=True):
+    """The week's total cartons of a product over all customers (货源)."""
+
+    __tablename__ = "supply"
+    __table_args__ = (
+        UniqueConstraint("week", "product_id", name="uq_supply"),
+        CheckConstraint("total_qty > 0", name="ck_supply_total_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date
+    product_id: int = Field(foreign_key="product.id")
+    total_qty: int
+
+
+class Call(SQLModel, table=True):
+    """One call to a customer and how it ended."""
+
+    __tablename__ = "call"
+    __table_args__ = (
+        CheckConstraint(f"outcome IS NULL OR {_in('outcome', CALL_OUTCOMES)}", name="ck_call_outcome"),
+        CheckConstraint("duration_s IS NULL OR duration_s >= 0", name="ck_call_duration"),
+        Index("ix_call_customer_started", "customer_id", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    operator: str = Field(max_length=32, index=True)
+    started_at: datetime = Field(sa_column=_utc(index=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    duration_s: int | None = None
+    outcome: str | None = Field(default=None, max_length=24)
+    callback_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True, index=True))
+    note: str = Field(default="", sa_type=Text)
+
+
+class Ticket(SQLModel, table=True):
+    """A complaint (投诉工单) with the reply time committed to the customer."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        CheckConstraint(_in("category", TICKET_CATEGORIES), name="ck_ticket_category"),
+        CheckConstraint(_in("status", TICKET_STATUSES), name="ck_ticket_status"),
+        Index("ix_ticket_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    category: str = Field(max_length=24)
+    status: str = Field(default="open", max_length=24)
+    text: str = Field(sa_type=Text)
+    opened_by: str = Field(max_length=32)
+    opened_at: datetime = Field(sa_column=_utc())
+    due_at: datetime = Field(sa_column=_utc())
+    assigned_to: str | None = Field(default=None, max_length=32)
+    escalated_to: str | None = Field(default=None, max_length=32)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
+    order_id: int | None = Field(default=None, foreign_key="customer_order.id")
+    product_id: int | None = Field(default=None, foreign_key="product.id")
+    repeat_of: int | None = Field(default=None, foreign_key="ticket.id")
+    first_response_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    resolved_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only history of a ticket: who changed what, when."""
+
+    __tablename__ = "ticket_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", index=True)
+    at: datetime = Field(sa_column=_utc())
+    actor: str = Field(max_length=32)
+    kind: str = Field(max_length=24)  # opened, status, note, assign, escalate, due_changed ...
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    note: str = Field(default="", sa_type=Text)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what to the data: imports, placed orders, logins locked."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_utc(index=True))
+    actor: str = Field(max_length=32)
+    action: str = Field(max_length=48)
+    entity: str = Field(default="", max_length=48)
+    entity_id: str = Field(default="", max_length=64)
+    detail: str = Field(default="", sa_type=Text)  # JSON

@@ -1,0 +1,1 @@
+"""The domain: matching, suggestions, quotas and placement, calls, tickets, reports. Never imports Textual."""

@@ -1,0 +1,93 @@
+"""One typed settings object: defaults, then the TOML file, then `TELESALES_*` variables, then CLI options."""
+
+from __future__ import annotations
+
+import os
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "telesales"
+
+
+def data_dir() -> Path:
+    """Where the embedded database lives; `TELESALES_DATA_DIR` moves it (tests, portable installs)."""
+    override = os.environ.get("TELESALES_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def config_file() -> Path:
+    override = os.environ.get("TELESALES_CONFIG")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'telesales.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything a deployment may change. Read once per command; pass it down rather than re-reading."""
+
+    model_config = SettingsConfigDict(env_prefix="TELESALES_", extra="ignore")
+
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in the data dir")
+    lang: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    cutoff_time: time = time(17, 0)
+    work_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6], description="1 = Monday")
+    work_start: time = time(8, 30)
+    work_end: time = time(17, 30)
+    holidays: list[str] = Field(default_factory=list, description="YYYY-MM-DD dates the centre is closed")
+    auto_upgrade: bool = Field(default=True, description="migrate an older schema instead of refusing")
+    login_max_attempts: int = 5
+    login_lock_minutes: int = 15
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("work_days")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        bad = [d for d in value if not 1 <= d <= 7]
+        if bad:
+            raise ValueError(f"work_days must be 1 (Monday) to 7 (Sunday), not {bad}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file()))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with CLI options on top; options left as None do not override."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

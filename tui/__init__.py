@@ -1,0 +1,1 @@
+"""The terminal front end: the Textual app, its screens, and the `telesales` command line."""

@@ -1,0 +1,8 @@
+"""The `telesales` command line. Each command module registers itself on `app`."""
+
+from tui.cli.main import app, main
+
+# Command modules register their commands on `app` when imported.
+from tui.cli import db_cmds, data_cmds, demo_cmd, user_cmds  # noqa: E402,F401  isort: skip
+
+__all__ = ["app", "main"]

@@ -1,0 +1,1 @@
+"""`telesales import` and `telesales export` (in progress: being written in this session)."""
