@@ -10,6 +10,7 @@ import re
 import secrets
 
 from sqlalchemy import Engine, insert, select
+from sqlmodel import col
 
 from db.engine import write_transaction
 from db.models import ROLES, AuditLog, User
@@ -66,7 +67,7 @@ def add_user(engine: Engine, login: str, name: str, role: str, pin: str, *, acto
     pin_hash = hash_pin(pin)
     at = now()
     with write_transaction(engine) as conn:
-        if conn.execute(select(User.id).where(User.login == login)).first() is not None:  # type: ignore[arg-type]
+        if conn.execute(select(col(User.id)).where(col(User.login) == login)).first() is not None:
             raise UserError(f"login {login!r} already exists")
         result = conn.execute(
             insert(User).values(login=login, name=name.strip(), role=role, pin_hash=pin_hash, created_at=at)
