@@ -1,1 +1,147 @@
-"""`telesales import` and `telesales export` (in progress: being written in this session)."""
+"""`telesales import KIND FILE` and `telesales export orders --week DATE`: thin shells over `db.csv_import`
+and `db.export`, which own the rules; this module only turns their outcomes into text and exit codes."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from db.csv_import import KINDS, ImportFileError, ImportRowErrors, ProgressFn, import_file
+from db.export import order_rows, write_atomically, write_orders_csv
+from orders.clock import now, week_of
+from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
+
+MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, and 10,000 lines help nobody
+
+export_app = typer.Typer(help="Write data out for the ERP.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+def _actor() -> str:
+    """Who ran the import, for the audit log: the OS login (the CLI has no app login)."""
+    try:
+        return getpass.getuser() or "cli"
+    except Exception:  # getuser raises when no user name is known (containers without /etc/passwd entry)
+        return "cli"
+
+
+@contextmanager
+def _progress_bar() -> Iterator[ProgressFn | None]:
+    """A rich progress bar on stderr when a person is watching; nothing when stderr is piped or captured."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description:<9}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = int(bar.add_task(phase, total=total))
+            bar.update(tasks[phase], completed=done, total=max(total, done))  # type: ignore[arg-type]
+
+        yield update
+
+
+def _report_rows(exc: ImportRowErrors) -> None:
+    for err in exc.errors[:MAX_LISTED]:
+        typer.echo(f"{exc.file}:{err.line}: {err.reason}", err=True)
+    more = len(exc.errors) - MAX_LISTED
+    if more > 0:
+        typer.echo(f"... and {more} more bad rows", err=True)
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(metavar="KIND", help=f"What the file holds: {', '.join(KINDS)}.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The CSV file (UTF-8, one header row).")],
+    encoding: Annotated[
+        str | None,
+        typer.Option("--encoding", help="The file's text encoding, e.g. gb18030 (default utf-8)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Import a CSV file: every row is checked first, and one bad row imports nothing."""
+    with cli_errors():
+        if kind not in KINDS:
+            raise CliError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+        if not Path(file).exists():
+            raise CliError(f"{file} does not exist")
+        engine = open_database(state_of(ctx, db))
+        try:
+            with _progress_bar() as progress:
+                result = import_file(engine, kind, file, at=now(), actor=_actor(), encoding=encoding, progress=progress)
+        except ImportFileError as exc:
+            raise CliError(str(exc)) from exc
+        except ImportRowErrors as exc:
+            _report_rows(exc)
+            bad = len(exc.errors)
+            raise CliError(
+                f"{bad} bad row{'s' if bad != 1 else ''} of {exc.rows} in {exc.file}; nothing was imported",
+                bad_rows=bad,
+            ) from exc
+        finally:
+            engine.dispose()
+        if kind == "history":
+            typer.echo(f"imported {result.rows} history rows from {file}")
+        else:
+            typer.echo(f"imported {result.rows} {kind} rows from {file} ({result.new} new, {result.updated} updated)")
+
+
+def _parse_week(raw: str) -> date:
+    try:
+        if len(raw) != 10:
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise CliError(f"--week '{raw}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23") from exc
+
+
+@export_app.command("orders")
+def export_orders(
+    ctx: typer.Context,
+    week: Annotated[str, typer.Option("--week", metavar="DATE", help="Any date in the week (YYYY-MM-DD).")],
+    output: Annotated[
+        str | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of to stdout."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The week's placed orders, one line per product, as CSV for the ERP."""
+    with cli_errors():
+        monday = week_of(_parse_week(week))
+        state = state_of(ctx, db)
+        zone = state.settings().zone
+        target = Path(output) if output else None
+        if target is not None and not target.parent.is_dir():
+            raise CliError(f"cannot write {output}: folder {target.parent} does not exist")
+        engine = open_database(state)
+        try:
+            rows = order_rows(engine, monday, zone)
+            if target is None:
+                write_orders_csv(rows, sys.stdout)
+                return
+            try:
+                count = write_atomically(target, lambda fh: write_orders_csv(rows, fh))
+            except OSError as exc:
+                raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        finally:
+            engine.dispose()
+        typer.echo(f"exported {count} order lines of week {monday.isoformat()} to {output}")

@@ -1,0 +1,282 @@
+"""`telesales import` and `telesales export orders` as a user runs them: exit codes, the text they read, and
+a database left exactly as it was whenever an import is refused."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert, select, text
+
+from db.csv_import import CUSTOMER, PRODUCT
+from db.models import Order, OrderLine
+from tests.conftest import run_cli, table_snapshot
+
+CATALOG = "code,name,price_per_carton,aliases\nP1,中华(硬),450.00,硬华|华子\nP2,玉溪(软),230.5,\n"
+CUSTOMERS = "code,name,tier,order_weekday\nC1,张记小卖部,5,1\nC2,李记超市,30,7\n"
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def write(folder: Path, name: str, content: str, encoding: str = "utf-8") -> str:
+    path = folder / name
+    path.write_bytes(content.encode(encoding))
+    return str(path)
+
+
+@pytest.fixture
+def loaded(engine: Engine, tmp_path: Path) -> Engine:
+    """Catalog and customers imported through the CLI, so "unchanged" below has rows to compare."""
+    url = url_of(engine)
+    first = run_cli("--db", url, "import", "catalog", write(tmp_path, "catalog.csv", CATALOG))
+    assert first.exit_code == 0, first.stderr
+    catalog = tmp_path / "catalog.csv"
+    assert first.stdout == f"imported 2 catalog rows from {catalog} (2 new, 0 updated)\n"
+    second = run_cli("import", "customers", write(tmp_path, "customers.csv", CUSTOMERS), "--db", url)
+    assert second.exit_code == 0, second.stderr
+    return engine
+
+
+def refuse(engine: Engine, *args: str) -> str:
+    """Run an import that must fail with exit 1, change nothing, and print no traceback; returns stderr."""
+    before = table_snapshot(engine)
+    result = run_cli("--db", url_of(engine), "import", *args)
+    assert result.exit_code == 1, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert table_snapshot(engine) == before
+    return result.stderr
+
+
+def test_reimport_updates_instead_of_duplicating(loaded: Engine, tmp_path: Path) -> None:
+    changed = "\ufeffname,price_per_carton,code,colour\n中华(硬),460.00,P1,red\n"
+    result = run_cli("--db", url_of(loaded), "import", "catalog", write(tmp_path, "cat2.csv", changed))
+    assert result.exit_code == 0
+    assert "imported 1 catalog rows" in result.stdout and "(0 new, 1 updated)" in result.stdout
+    assert result.stderr == ""  # piped: no progress bar
+    with loaded.connect() as conn:
+        got = conn.execute(text("SELECT code, price_fen, aliases FROM product ORDER BY code")).all()
+        audits = conn.execute(text("SELECT entity FROM audit_log ORDER BY id")).scalars().all()
+    assert [tuple(r) for r in got] == [("P1", 46000, "硬华|华子"), ("P2", 23050, "")]
+    assert audits == ["catalog", "customers", "catalog"]
+
+
+def test_bad_rows_listed_as_file_line_reason(loaded: Engine, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "quotas.csv",
+        "week,product_code,tier_from,tier_to,max_qty,customer_code\n"
+        "2026-11-23,P1,1,10,5,\n"
+        "2026-11-23,P2,1,10,5,\n"
+        "2026-11-23,P1,1,30,4,C1\n"
+        "2026-11-24,P1,1,10,5,\n"
+        "2026-11-23,P9,1,10,5,\n"
+        "2026-11-23,P2,1,10,0,\n"
+        "2026-11-23,P1,1,10,7,\n",
+    )
+    err = refuse(loaded, "quotas", path)
+    assert err.splitlines() == [
+        f"{path}:5: week '2026-11-24' is a Tuesday; a week is written as its Monday (2026-11-23)",
+        f"{path}:6: product_code 'P9' is not in the catalog",
+        f"{path}:7: max_qty '0' must be a whole number > 0",
+        f"{path}:8: same week 2026-11-23, product_code 'P1' and tiers 1-10 as line 2",
+        f"telesales: 4 bad rows of 7 in {path}; nothing was imported",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "expected"),
+    [
+        (
+            "catalog",
+            "code,name,price_per_carton,status,price_band\n"
+            "P5,新品,12.345,,\nP6,新品,0,,\nP7,新品,abc,,\nP8,,-1,sold,9\nP1,again,1,,\nP1,twice,2,,\n",
+            [
+                "2: price_per_carton '12.345' has more than 2 decimals (1 fen = 0.01 is the smallest unit)",
+                "3: price_per_carton '0' must be more than 0",
+                "4: price_per_carton 'abc' is not a number (write yuan like 381.60)",
+                "5: name is empty; price_per_carton '-1' must be more than 0; status 'sold' must be active or "
+                "discontinued; price_band '9' must be a whole number from 1 to 5 (or empty)",
+                "7: same code 'P1' as line 6",
+            ],
+        ),
+        (
+            "customers",
+            "code,name,tier,order_weekday\nC7,x,31,1\nC8,y,3,0\n",
+            [
+                "2: tier '31' must be a whole number from 1 to 30",
+                "3: order_weekday '0' must be a whole number from 1 (Monday) to 7 (Sunday)",
+            ],
+        ),
+        (
+            "history",
+            "customer_code,order_date,product_code,qty\n"
+            "C1,2026-11-16,P1,1.5\nC1,2026-11-16,P2,0\nC2,2026-11-16,P1,-2\nC2,2026-11-16,P2,abc\n"
+            "C1,2026-11-17,P1,\nC9,2026-11-17,P9,1\nC1,17/11/2026,P1,1\nC2,2026-11-16,P2,3\n",
+            [
+                "2: qty '1.5' must be a whole number > 0",
+                "3: qty '0' must be a whole number > 0",
+                "4: qty '-2' must be a whole number > 0",
+                "5: qty 'abc' must be a whole number > 0",
+                "6: qty is empty",
+                "7: customer_code 'C9' is not a known customer; product_code 'P9' is not in the catalog",
+                "8: order_date '17/11/2026' is not a date written YYYY-MM-DD",
+            ],
+        ),
+        (
+            "supply",
+            "week,product_code,total_qty\n2026-11-29,P1,5\n2026-11-23,P3,5\n2026-11-23,P2,1.0\n",
+            [
+                "2: week '2026-11-29' is a Sunday; a week is written as its Monday (2026-11-23)",
+                "3: product_code 'P3' is not in the catalog",
+                "4: total_qty '1.0' must be a whole number > 0",
+            ],
+        ),
+    ],
+)
+def test_bad_values_per_kind(loaded: Engine, tmp_path: Path, kind: str, content: str, expected: list[str]) -> None:
+    path = write(tmp_path, f"{kind}_bad.csv", content)
+    lines = refuse(loaded, kind, path).splitlines()
+    assert lines[:-1] == [f"{path}:{line}" for line in expected]
+    assert lines[-1].startswith("telesales: ") and lines[-1].endswith(f"in {path}; nothing was imported")
+
+
+def test_quota_customer_override_and_history_on_imported_products(loaded: Engine, tmp_path: Path) -> None:
+    url = url_of(loaded)
+    quotas = "week,product_code,tier_from,tier_to,max_qty,customer_code\n2026-11-23,P1,1,30,5,\n"
+    quotas += "2026-11-23,P1,1,30,8,C2\n"
+    result = run_cli("--db", url, "import", "quotas", write(tmp_path, "q.csv", quotas))
+    assert result.exit_code == 0 and "(2 new, 0 updated)" in result.stdout
+    history = "customer_code,order_date,product_code,qty\nC1,2026-11-16,P1,2\nC2,2026-11-16,P1,6\nC2,2026-11-16,P2,1\n"
+    result = run_cli("--db", url, "import", "history", write(tmp_path, "h.csv", history))
+    assert result.exit_code == 0
+    assert result.stdout == f"imported 3 history rows from {tmp_path / 'h.csv'}\n"
+    with loaded.connect() as conn:
+        q = conn.execute(
+            text(
+                "SELECT c.code, q.max_qty FROM quota q LEFT JOIN customer c ON c.id = q.customer_id ORDER BY q.max_qty"
+            )
+        ).all()
+        h = conn.execute(text("SELECT sum(qty), count(*) FROM history_line")).one()
+    assert [tuple(r) for r in q] == [(None, 5), ("C2", 8)]
+    assert tuple(h) == (9, 3)
+
+
+def test_more_than_fifty_bad_rows_are_summarised(loaded: Engine, tmp_path: Path) -> None:
+    body = "".join(f"C1,2026-11-{1 + i % 28:02d},X{i},1\n" for i in range(120))
+    path = write(tmp_path, "h.csv", "customer_code,order_date,product_code,qty\n" + body)
+    lines = refuse(loaded, "history", path).splitlines()
+    assert len(lines) == 52
+    assert lines[0] == f"{path}:2: product_code 'X0' is not in the catalog"
+    assert lines[49] == f"{path}:51: product_code 'X49' is not in the catalog"
+    assert lines[50] == "... and 70 more bad rows"
+    assert lines[51] == f"telesales: 120 bad rows of 120 in {path}; nothing was imported"
+
+
+def test_whole_file_problems(loaded: Engine, tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.csv")
+    assert refuse(loaded, "catalog", missing) == f"telesales: {missing} does not exist\n"
+    empty = write(tmp_path, "empty.csv", "")
+    assert refuse(loaded, "catalog", empty).startswith(f"telesales: {empty} is empty")
+    head = write(tmp_path, "head.csv", "\ufeffcustomer_code,order_date,product_code,qty\n")
+    assert refuse(loaded, "history", head) == f"telesales: {head} has a header but no data rows\n"
+    cols = write(tmp_path, "cols.csv", "code,name\nC1,x\n")
+    assert refuse(loaded, "customers", cols) == (
+        f"telesales: {cols} is missing the required columns tier, order_weekday; a customers file needs "
+        "code,name,tier,order_weekday (optional: owner,phone,district,shop_type,operator)\n"
+    )
+    assert refuse(loaded, "orders", cols) == (
+        "telesales: unknown kind 'orders'; use one of catalog, customers, history, quotas, supply\n"
+    )
+
+
+def test_gb18030_refused_then_accepted_with_encoding(loaded: Engine, tmp_path: Path) -> None:
+    path = write(tmp_path, "erp.csv", "code,name,price_per_carton\nP3,红塔山(经典),95\n", encoding="gb18030")
+    err = refuse(loaded, "catalog", path)
+    assert err.startswith(f"telesales: {path} is not UTF-8 (line 2 has bytes that are not valid UTF-8)")
+    assert "--encoding gb18030" in err
+    result = run_cli("--db", url_of(loaded), "import", "catalog", path, "--encoding", "gb18030")
+    assert result.exit_code == 0, result.stderr
+    with loaded.connect() as conn:
+        assert conn.execute(text("SELECT name FROM product WHERE code = 'P3'")).scalar_one() == "红塔山(经典)"
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.cli import data_cmds
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with data_cmds._progress_bar() as progress:
+        assert progress is not None
+        progress("checking", 10, 10)
+        progress("writing", 10, 10)
+    assert "checking" in fake.getvalue() and "writing" in fake.getvalue()
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with data_cmds._progress_bar() as progress:
+        assert progress is None
+
+
+# --------------------------------------------------------------------------------------------- export
+
+
+def _seed_orders(engine: Engine) -> None:
+    with engine.begin() as conn:
+        prod = dict(conn.execute(select(PRODUCT.c.code, PRODUCT.c.id)).all())
+        cust = dict(conn.execute(select(CUSTOMER.c.code, CUSTOMER.c.id)).all())
+        order = Order.__table__  # type: ignore[attr-defined]
+        line = OrderLine.__table__  # type: ignore[attr-defined]
+        conn.execute(
+            insert(order).values(
+                id=7, customer_id=cust["C2"], week=date(2026, 11, 23),
+                placed_at=datetime(2026, 11, 23, 8, 5, 9, tzinfo=UTC), operator="demo", status="placed",
+            )
+        )  # fmt: skip
+        conn.execute(insert(line).values(order_id=7, product_id=prod["P2"], qty=4, price_fen=23050))
+        conn.execute(insert(line).values(order_id=7, product_id=prod["P1"], qty=1, price_fen=38160))
+
+
+HEADER = "order_id,customer_code,product_code,qty,price_per_carton,placed_at,operator"
+
+
+def test_export_orders_to_stdout_and_file(loaded: Engine, tmp_path: Path) -> None:
+    _seed_orders(loaded)
+    url = url_of(loaded)
+    result = run_cli("--db", url, "export", "orders", "--week", "2026-11-26")  # a Thursday: its week
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        HEADER,
+        "7,C2,P1,1,381.60,2026-11-23T16:05:09+08:00,demo",
+        "7,C2,P2,4,230.50,2026-11-23T16:05:09+08:00,demo",
+    ]
+    out = tmp_path / "orders.csv"
+    result = run_cli("export", "orders", "--week", "2026-11-23", "-o", str(out), "--db", url)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text().splitlines()[0] == HEADER and len(out.read_text().splitlines()) == 3
+    assert f"exported 2 order lines of week 2026-11-23 to {out}" in result.stdout
+    empty = run_cli("--db", url, "export", "orders", "--week", "2026-12-01")
+    assert empty.stdout == HEADER + "\n"
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "yesterday", "2026-1-5"])
+def test_export_bad_week(sqlite_url: str, bad: str) -> None:
+    result = run_cli("--db", sqlite_url, "export", "orders", "--week", bad)
+    assert result.exit_code == 1
+    assert result.stderr == f"telesales: --week '{bad}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23\n"
+    assert result.stdout == ""
+
+
+def test_export_to_missing_folder(sqlite_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "orders.csv"
+    result = run_cli("--db", sqlite_url, "export", "orders", "--week", "2026-11-23", "-o", str(target))
+    assert result.exit_code == 1
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,1 @@
+"""One screen per job; each declares the keys it owns so the footer and F1 help can show them."""
