@@ -3,8 +3,6 @@ a database left exactly as it was whenever an import is refused."""
 
 from __future__ import annotations
 
-import io
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -204,26 +202,6 @@ def test_gb18030_refused_then_accepted_with_encoding(loaded: Engine, tmp_path: P
     assert result.exit_code == 0, result.stderr
     with loaded.connect() as conn:
         assert conn.execute(text("SELECT name FROM product WHERE code = 'P3'")).scalar_one() == "红塔山(经典)"
-
-
-def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui.cli import data_cmds
-
-    class Tty(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    fake = Tty()
-    monkeypatch.setattr(sys, "stderr", fake)
-    with data_cmds._progress_bar() as progress:
-        assert progress is not None
-        progress("checking", 10, 10)
-        progress("writing", 10, 10)
-    assert "checking" in fake.getvalue() and "writing" in fake.getvalue()
-
-    monkeypatch.setattr(sys, "stderr", io.StringIO())
-    with data_cmds._progress_bar() as progress:
-        assert progress is None
 
 
 # --------------------------------------------------------------------------------------------- export

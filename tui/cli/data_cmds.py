@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import getpass
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from db.csv_import import KINDS, ImportFileError, ImportRowErrors, ProgressFn, import_file
+from db.csv_import import KINDS, ImportFileError, ImportRowErrors, import_file
 from db.export import order_rows, write_atomically, write_orders_csv
 from orders.clock import now, week_of
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
+from tui.cli.progress import progress_bar
 
 MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, and 10,000 lines help nobody
 
@@ -30,33 +29,6 @@ def _actor() -> str:
         return getpass.getuser() or "cli"
     except Exception:  # getuser raises when no user name is known (containers without /etc/passwd entry)
         return "cli"
-
-
-@contextmanager
-def _progress_bar() -> Iterator[ProgressFn | None]:
-    """A rich progress bar on stderr when a person is watching; nothing when stderr is piped or captured."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description:<9}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    ) as bar:
-        tasks: dict[str, int] = {}
-
-        def update(phase: str, done: int, total: int) -> None:
-            if phase not in tasks:
-                tasks[phase] = int(bar.add_task(phase, total=total))
-            bar.update(tasks[phase], completed=done, total=max(total, done))  # type: ignore[arg-type]
-
-        yield update
 
 
 def _report_rows(exc: ImportRowErrors) -> None:
@@ -86,7 +58,7 @@ def import_cmd(
             raise CliError(f"{file} does not exist")
         engine = open_database(state_of(ctx, db))
         try:
-            with _progress_bar() as progress:
+            with progress_bar() as progress:
                 result = import_file(engine, kind, file, at=now(), actor=_actor(), encoding=encoding, progress=progress)
         except ImportFileError as exc:
             raise CliError(str(exc)) from exc

@@ -6,9 +6,6 @@ user's real data; and a database that holds customers but no demo is refused bef
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,9 +13,10 @@ import typer
 from sqlalchemy import Engine
 
 from db.engine import describe
-from orders.demo import DEMO_PIN, SIZES, DemoError, Progress, Summary, demo_database_url, ensure_demo, summarize
+from orders.demo import DEMO_PIN, SIZES, DemoError, Summary, demo_database_url, ensure_demo, summarize
 from orders.settings import Settings
 from tui.cli.main import CliError, CliState, DbOption, app, cli_errors, open_database, state_of
+from tui.cli.progress import progress_bar
 
 
 class Size(StrEnum):
@@ -34,34 +32,6 @@ def run_tui(engine: Engine, settings: Settings) -> None:
     from tui.app import TelesalesApp
 
     TelesalesApp(engine, settings).run()
-
-
-@contextmanager
-def _progress_bar() -> Iterator[Progress]:
-    """A rich progress bar on stderr when a person watches it; silent when stderr is piped or captured."""
-    if not sys.stderr.isatty():
-        yield lambda stage, done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as RichProgress
-
-    with RichProgress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        tasks: dict[str, object] = {}
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
-
-        yield update
 
 
 def describe_summary(summary: Summary, database: str) -> list[str]:
@@ -104,7 +74,7 @@ def demo(
         settings = state.settings()
         engine = open_database(state)
         try:
-            with _progress_bar() as progress:
+            with progress_bar() as progress:
                 result = ensure_demo(
                     engine, settings.zone, size=SIZES[size.value], seed=seed, rebuild=rebuild, progress=progress
                 )
