@@ -258,3 +258,12 @@ def test_export_to_missing_folder(sqlite_url: str, tmp_path: Path) -> None:
     result = run_cli("--db", sqlite_url, "export", "orders", "--week", "2026-11-23", "-o", str(target))
     assert result.exit_code == 1
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_import_to_an_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
+    csv = tmp_path / "catalog.csv"
+    csv.write_text("code,name,price_per_carton\n901001,中华(硬),381.6\n", encoding="utf-8")
+    result = run_cli("--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "import", "catalog", str(csv))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("telesales: cannot reach the database at postgresql+psycopg://nobody@127.0.0.1:1")
+    assert len(result.stderr.strip().splitlines()) == 1
