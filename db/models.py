@@ -308,3 +308,40 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(default="", max_length=48)
     entity_id: str = Field(default="", max_length=64)
     detail: str = Field(default="", sa_type=Text)  # JSON
+
+
+class MatchPick(SQLModel, table=True):
+    """How often a phrase (normalised) was resolved to a product that the matcher had not put first.
+
+    A row with `customer_id` is one shop's habit; a row without is a pick made with no customer open. As in
+    `Quota`, two partial unique indexes give each kind of row its own natural key.
+    """
+
+    __tablename__ = "match_pick"
+    __table_args__ = (
+        CheckConstraint("count > 0", name="ck_match_pick_count_positive"),
+        Index(
+            "uq_match_pick_global",
+            "query_key",
+            "product_id",
+            unique=True,
+            sqlite_where=text("customer_id IS NULL"),
+            postgresql_where=text("customer_id IS NULL"),
+        ),
+        Index(
+            "uq_match_pick_customer",
+            "query_key",
+            "customer_id",
+            "product_id",
+            unique=True,
+            sqlite_where=text("customer_id IS NOT NULL"),
+            postgresql_where=text("customer_id IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    query_key: str = Field(max_length=100)
+    customer_id: int | None = Field(default=None, foreign_key="customer.id", ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id", ondelete="CASCADE")
+    count: int = 1
+    last_at: datetime = Field(sa_column=_utc())
