@@ -19,6 +19,21 @@ from pydantic_settings import (
 
 APP_NAME = "telesales"
 
+# Working hours the centre commits to for a complaint reply, per ticket category: the gravest (suspected
+# counterfeit) first, the ones needing another department's answer (price, licence questions) last.
+DEFAULT_TICKET_REPLY_HOURS: dict[str, int] = {
+    "counterfeit": 4,
+    "delivery_error": 8,
+    "sorting_error": 8,
+    "damaged": 8,
+    "wrong_order": 8,
+    "out_of_supply": 16,
+    "attitude": 24,
+    "over_promise": 24,
+    "price": 32,
+    "other": 40,
+}
+
 
 def data_dir() -> Path:
     """Where the embedded database lives; `TELESALES_DATA_DIR` moves it (tests, portable installs)."""
@@ -51,6 +66,10 @@ class Settings(BaseSettings):
     auto_upgrade: bool = Field(default=True, description="migrate an older schema instead of refusing")
     login_max_attempts: int = 5
     login_lock_minutes: int = 15
+    ticket_reply_hours: dict[str, int] = Field(
+        default_factory=lambda: dict(DEFAULT_TICKET_REPLY_HOURS),
+        description="working hours to reply to a complaint, per category; a category left out keeps its default",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -68,6 +87,16 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"work_days must be 1 (Monday) to 7 (Sunday), not {bad}")
         return value
+
+    @field_validator("ticket_reply_hours")
+    @classmethod
+    def _reply_hours(cls, value: dict[str, int]) -> dict[str, int]:
+        """A partial table in the config file only overrides what it names; zero or negative hours would
+        promise a reply in the past."""
+        bad = {k: v for k, v in value.items() if v <= 0}
+        if bad:
+            raise ValueError(f"ticket_reply_hours must be positive, not {bad}")
+        return {**DEFAULT_TICKET_REPLY_HOURS, **value}
 
     @classmethod
     def settings_customise_sources(

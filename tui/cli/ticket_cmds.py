@@ -1,0 +1,218 @@
+"""`telesales ticket open|list|show|update`: thin shells over `orders.tickets`, which owns every rule; this
+module turns outcomes into text, JSON and exit codes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.cells import cell_len
+
+from orders.clock import now
+from orders.tickets import (
+    Change,
+    TicketError,
+    TicketRefused,
+    TicketRow,
+    get_ticket,
+    iso,
+    list_tickets,
+    open_ticket,
+    reply_promise,
+    update_ticket,
+)
+from tui.cli.main import (
+    EXIT_REFUSED,
+    CliError,
+    DbOption,
+    JsonOption,
+    app,
+    cli_errors,
+    emit_json,
+    open_database,
+    state_of,
+)
+
+ticket_app = typer.Typer(help="Complaint tickets: log, list, follow up.", no_args_is_help=True)
+app.add_typer(ticket_app, name="ticket")
+
+
+def _cli_error(exc: TicketError) -> CliError:
+    if isinstance(exc, TicketRefused):
+        return CliError(str(exc), kind=exc.kind, code=EXIT_REFUSED, **exc.details)
+    return CliError(str(exc))
+
+
+def _pad(value: str, width: int) -> str:
+    """Pad to terminal cells, not characters: a Chinese character takes two cells."""
+    return value + " " * max(0, width - cell_len(value))
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+
+def _flag(row: TicketRow) -> str:
+    if row.overdue:
+        return "OVERDUE"
+    if row.due_soon:
+        return "due<1h"
+    return ""
+
+
+@ticket_app.command("open")
+def open_cmd(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE", help="The customer's licence number.")],
+    category: Annotated[str, typer.Option("--category", help="counterfeit, delivery_error, ... other.")],
+    text: Annotated[str, typer.Option("--text", help="The complaint in the customer's words.")],
+    operator: Annotated[str | None, typer.Option("--operator", help="Who took the complaint.")] = None,
+    product: Annotated[str | None, typer.Option("--product", help="Product code the complaint names.")] = None,
+    order: Annotated[int | None, typer.Option("--order", help="Order id the complaint names.")] = None,
+    call: Annotated[int | None, typer.Option("--call", help="Id of the call it came from.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Log a complaint; prints the committed reply time to read out to the customer."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        settings = state.settings()
+        engine = open_database(state)
+        try:
+            row = open_ticket(engine, customer, category, text, settings=settings, operator=operator or "cli",
+                              product_code=product, order_id=order, call_id=call)
+        except TicketError as exc:
+            raise _cli_error(exc) from exc
+        finally:
+            engine.dispose()
+        promise = reply_promise(row.due_at, settings.zone, lang=settings.lang)
+        if as_json:
+            emit_json({**row.as_json(settings.zone), "promise": promise})
+            return
+        repeat = f" (repeat of #{row.repeat_of})" if row.repeat_of is not None else ""
+        typer.echo(f"ticket {row.ticket_id} opened{repeat}, due {iso(row.due_at, settings.zone)}")
+        typer.echo(promise)
+
+
+@ticket_app.command("list")
+def list_cmd(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only this status, or 'all'; default: every ticket still open.")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only tickets past their due time.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many, most urgent first.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The complaint queue, most urgent first."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        zone = state.settings().zone
+        engine = open_database(state)
+        try:
+            rows = list_tickets(engine, status=status, overdue=overdue, limit=limit)
+        except TicketError as exc:
+            raise _cli_error(exc) from exc
+        finally:
+            engine.dispose()
+        if as_json:
+            emit_json([r.as_json(zone) for r in rows])
+            return
+        if not rows:
+            typer.echo("no tickets")
+            return
+        table = [["ID", "CUSTOMER", "NAME", "CATEGORY", "STATUS", "DUE", "FLAG"]]
+        for r in rows:
+            due = r.due_at.astimezone(zone).strftime("%m-%d %H:%M")
+            table.append([str(r.ticket_id), r.customer, r.customer_name, r.category, r.status, due, _flag(r)])
+        typer.echo(_table(table))
+
+
+@ticket_app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    ticket_id: Annotated[int, typer.Argument(metavar="ID")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One ticket with its full history."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        settings = state.settings()
+        zone = settings.zone
+        engine = open_database(state)
+        try:
+            detail = get_ticket(engine, ticket_id)
+        except TicketError as exc:
+            raise _cli_error(exc) from exc
+        finally:
+            engine.dispose()
+        t = detail.ticket
+        if as_json:
+            emit_json({**t.as_json(zone), "history": [e.as_json(zone) for e in detail.events]})
+            return
+        lines = [
+            f"ticket {t.ticket_id}  {t.customer} {t.customer_name}  {t.category}  {t.status}",
+            f"due {iso(t.due_at, zone)} {_flag(t)}".rstrip(),
+            f"opened {iso(t.opened_at, zone)} by {t.opened_by}",
+            f"assigned to {t.assigned_to or '-'}, escalated to {t.escalated_to or '-'}",
+        ]
+        if t.repeat_of is not None:
+            lines.append(f"repeat of #{t.repeat_of}")
+        lines += ["", t.text, "", "history:"]
+        for e in detail.events:
+            move = f" {e.from_status or ''}→{e.to_status}" if e.to_status else ""
+            lines.append(f"  {iso(e.at, zone)}  {e.actor}  {e.kind}{move}  {e.note}".rstrip())
+        typer.echo("\n".join(lines))
+
+
+def _parse_due(raw: str, zone: ZoneInfo) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise CliError(f"--due {raw!r} is not an ISO-8601 date-time, e.g. 2026-11-24T10:00:00+08:00") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)  # a bare local time means the centre's clock
+    return value
+
+
+@ticket_app.command("update")
+def update_cmd(
+    ctx: typer.Context,
+    ticket_id: Annotated[int, typer.Argument(metavar="ID")],
+    status: Annotated[str | None, typer.Option("--status", help="New status.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the history.")] = None,
+    assign: Annotated[str | None, typer.Option("--assign", help="Give the ticket to this user.")] = None,
+    escalate: Annotated[bool, typer.Option("--escalate", help="Escalate (needs --reason).")] = False,
+    escalate_to: Annotated[
+        str, typer.Option("--escalate-to", help="Who receives it: shift_lead (default) or an account manager.")
+    ] = "shift_lead",
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: escalation or due time change.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="New due time, ISO-8601 (shift leads only).")] = None,
+    actor: Annotated[str | None, typer.Option("--as", "--operator", help="Acting user; checks permissions.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Change a ticket; every change is kept in its history."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        zone = state.settings().zone
+        change = Change(
+            status=status, note=note, assign=assign, escalate_to=escalate_to if escalate else None,
+            reason=reason, due=_parse_due(due, zone) if due is not None else None,
+        )
+        engine = open_database(state)
+        try:
+            row, done = update_ticket(engine, ticket_id, change, actor=actor, at=now())
+        except TicketError as exc:
+            raise _cli_error(exc) from exc
+        finally:
+            engine.dispose()
+        if as_json:
+            emit_json({**row.as_json(zone), "changes": done})
+            return
+        typer.echo(f"ticket {row.ticket_id}: {'; '.join(done) or 'nothing changed'}")
