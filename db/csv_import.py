@@ -31,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 
 from db.engine import write_transaction
-from db.models import AuditLog, Customer, HistoryLine, Product, Quota, Supply
+from db.tables import AUDIT, CUSTOMER, HISTORY, PRODUCT, QUOTA, SUPPLY
 
 KINDS = ("catalog", "customers", "history", "quotas", "supply")
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -52,13 +52,7 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
 BATCH = 5_000  # rows per executemany: big enough to amortise round trips, small enough for a smooth progress bar
 HISTORY_BATCH = 50_000
 MAX_INT = 2_147_483_647  # INTEGER columns on PostgreSQL; checked here so a typo never surfaces as a SQL error
-# SQLModel classes do not declare `__table__` to type checkers; name the Core tables once here.
-PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
-CUSTOMER: Table = Customer.__table__  # type: ignore[attr-defined]
-HISTORY: Table = HistoryLine.__table__  # type: ignore[attr-defined]
-QUOTA: Table = Quota.__table__  # type: ignore[attr-defined]
-SUPPLY: Table = Supply.__table__  # type: ignore[attr-defined]
-AUDIT: Table = AuditLog.__table__  # type: ignore[attr-defined]
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 ProgressFn = Callable[[str, int, int], None]

@@ -16,16 +16,14 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, select
 
-from db.models import Customer, Order, OrderLine, Product
+from db.tables import CUSTOMER as _CUSTOMER
+from db.tables import ORDER as _ORDER
+from db.tables import ORDER_LINE as _LINE
+from db.tables import PRODUCT as _PRODUCT
 
 ORDER_COLUMNS = ("order_id", "customer_code", "product_code", "qty", "price_per_carton", "placed_at", "operator")
-
-_ORDER: Table = Order.__table__  # type: ignore[attr-defined]
-_LINE: Table = OrderLine.__table__  # type: ignore[attr-defined]
-_CUSTOMER: Table = Customer.__table__  # type: ignore[attr-defined]
-_PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
 
 
 def yuan(fen: int) -> str:

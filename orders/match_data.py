@@ -9,21 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Engine, Table, and_, func, select
+from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from db.engine import write_transaction
-from db.models import Customer, HistoryLine, MatchPick, Order, OrderLine, Product
+from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PICK, PRODUCT
 from orders.clock import now
 from orders.matching import CatalogItem, RankContext, query_key
-
-PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
-CUSTOMER: Table = Customer.__table__  # type: ignore[attr-defined]
-HISTORY: Table = HistoryLine.__table__  # type: ignore[attr-defined]
-ORDER: Table = Order.__table__  # type: ignore[attr-defined]
-ORDER_LINE: Table = OrderLine.__table__  # type: ignore[attr-defined]
-PICK: Table = MatchPick.__table__  # type: ignore[attr-defined]
 
 
 class UnknownCode(LookupError):
