@@ -3,12 +3,15 @@ module turns outcomes into text, JSON and exit codes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.cells import cell_len
+from sqlalchemy import Engine
 
 from orders.clock import now
 from orders.tickets import (
@@ -26,6 +29,7 @@ from orders.tickets import (
 from tui.cli.main import (
     EXIT_REFUSED,
     CliError,
+    CliState,
     DbOption,
     JsonOption,
     app,
@@ -43,6 +47,19 @@ def _cli_error(exc: TicketError) -> CliError:
     if isinstance(exc, TicketRefused):
         return CliError(str(exc), kind=exc.kind, code=EXIT_REFUSED, **exc.details)
     return CliError(str(exc))
+
+
+@contextmanager
+def _ticket_database(state: CliState) -> Iterator[Engine]:
+    """Open the database for one ticket command; a rule's refusal becomes its message and exit code."""
+    engine = open_database(state)
+    try:
+        yield engine
+    except TicketError as exc:
+        raise _cli_error(exc) from exc
+    finally:
+        engine.dispose()
+
 
 
 def _pad(value: str, width: int) -> str:
@@ -80,14 +97,9 @@ def open_cmd(
     with cli_errors(as_json):
         state = state_of(ctx, db)
         settings = state.settings()
-        engine = open_database(state)
-        try:
+        with _ticket_database(state) as engine:
             row = open_ticket(engine, customer, category, text, settings=settings, operator=operator or "cli",
                               product_code=product, order_id=order, call_id=call)
-        except TicketError as exc:
-            raise _cli_error(exc) from exc
-        finally:
-            engine.dispose()
         promise = reply_promise(row.due_at, settings.zone, lang=settings.lang)
         if as_json:
             emit_json({**row.as_json(settings.zone), "promise": promise})
@@ -112,13 +124,8 @@ def list_cmd(
     with cli_errors(as_json):
         state = state_of(ctx, db)
         zone = state.settings().zone
-        engine = open_database(state)
-        try:
+        with _ticket_database(state) as engine:
             rows = list_tickets(engine, status=status, overdue=overdue, limit=limit)
-        except TicketError as exc:
-            raise _cli_error(exc) from exc
-        finally:
-            engine.dispose()
         if as_json:
             emit_json([r.as_json(zone) for r in rows])
             return
@@ -144,13 +151,8 @@ def show_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         zone = settings.zone
-        engine = open_database(state)
-        try:
+        with _ticket_database(state) as engine:
             detail = get_ticket(engine, ticket_id)
-        except TicketError as exc:
-            raise _cli_error(exc) from exc
-        finally:
-            engine.dispose()
         t = detail.ticket
         if as_json:
             emit_json({**t.as_json(zone), "history": [e.as_json(zone) for e in detail.events]})
@@ -205,13 +207,8 @@ def update_cmd(
             status=status, note=note, assign=assign, escalate_to=escalate_to if escalate else None,
             reason=reason, due=_parse_due(due, zone) if due is not None else None,
         )
-        engine = open_database(state)
-        try:
+        with _ticket_database(state) as engine:
             row, done = update_ticket(engine, ticket_id, change, actor=actor, at=now())
-        except TicketError as exc:
-            raise _cli_error(exc) from exc
-        finally:
-            engine.dispose()
         if as_json:
             emit_json({**row.as_json(zone), "changes": done})
             return
