@@ -42,7 +42,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "supply": ("week", "product_code", "total_qty"),
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
-    "catalog": ("brand", "pack", "style", "price_band", "barcode", "status", "aliases"),
+    "catalog": ("brand", "pack", "style", "price_band", "barcode", "status", "aliases", "launched_on"),
     "customers": ("owner", "phone", "district", "shop_type", "operator"),
     "history": (),
     "quotas": ("customer_code",),
@@ -191,6 +191,7 @@ _SPECS: dict[str, tuple[_Col, ...]] = {
         _Col("barcode", _text(32), "barcode"),
         _Col("status", _status, "status", empty="active"),
         _Col("aliases", _aliases, "aliases", empty=""),
+        _Col("launched_on", _strict_date, "launched_on"),
     ),
     "customers": (
         _Col("code", _text(32), "code"),

@@ -74,6 +74,7 @@ class Product(SQLModel, table=True):
     barcode: str | None = Field(default=None, max_length=32)
     status: str = Field(default="active", max_length=16)
     aliases: str = Field(default="", sa_type=Text)  # nicknames separated by "|"
+    launched_on: date | None = None  # first day on the market; a product launched lately is "new" (新品)
 
 
 class Customer(SQLModel, table=True):
@@ -155,6 +156,7 @@ class Order(SQLModel, table=True):
     operator: str = Field(max_length=32)
     status: str = Field(default="placed", max_length=16)
     call_id: int | None = Field(default=None, foreign_key="call.id")
+    changed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))  # last amend or cancel
 
 
 class OrderLine(SQLModel, table=True):
@@ -229,6 +231,36 @@ class Supply(SQLModel, table=True):
     week: date
     product_id: int = Field(foreign_key="product.id")
     total_qty: int
+
+
+class QuotaUsage(SQLModel, table=True):
+    """Cartons of a product a customer has ordered in a week, over all of that week's placed orders.
+
+    A counter rather than a SUM over order lines so that placement can check and consume a quota in one
+    conditional UPDATE, which is atomic on PostgreSQL however many terminals place at once.
+    """
+
+    __tablename__ = "quota_usage"
+    __table_args__ = (CheckConstraint("used_qty >= 0", name="ck_quota_usage_non_negative"),)
+
+    week: date = Field(primary_key=True)
+    customer_id: int = Field(primary_key=True, foreign_key="customer.id", ondelete="CASCADE")
+    product_id: int = Field(primary_key=True, foreign_key="product.id")
+    used_qty: int = 0
+
+
+class SupplyUsage(SQLModel, table=True):
+    """Cartons of a product ordered in a week over all customers, checked against `Supply.total_qty`.
+
+    Kept apart from `Supply` so that re-importing the week's supply never resets what has been taken.
+    """
+
+    __tablename__ = "supply_usage"
+    __table_args__ = (CheckConstraint("used_qty >= 0", name="ck_supply_usage_non_negative"),)
+
+    week: date = Field(primary_key=True)
+    product_id: int = Field(primary_key=True, foreign_key="product.id")
+    used_qty: int = 0
 
 
 class Call(SQLModel, table=True):

@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from sqlalchemy import Table
 
-from db.models import AuditLog, Customer, HistoryLine, MatchPick, Order, OrderLine, Product, Quota, Supply
+from db.models import (
+    AuditLog,
+    Customer,
+    HistoryLine,
+    MatchPick,
+    Order,
+    OrderLine,
+    Product,
+    Quota,
+    QuotaUsage,
+    Supply,
+    SupplyUsage,
+)
 
 PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
 CUSTOMER: Table = Customer.__table__  # type: ignore[attr-defined]
@@ -19,3 +31,5 @@ ORDER: Table = Order.__table__  # type: ignore[attr-defined]
 ORDER_LINE: Table = OrderLine.__table__  # type: ignore[attr-defined]
 PICK: Table = MatchPick.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditLog.__table__  # type: ignore[attr-defined]
+QUOTA_USAGE: Table = QuotaUsage.__table__  # type: ignore[attr-defined]
+SUPPLY_USAGE: Table = SupplyUsage.__table__  # type: ignore[attr-defined]

@@ -688,7 +688,8 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
         [
             {"code": r.code, "name": r.name, "brand": r.brand, "pack": r.pack, "style": r.style,
              "price_band": r.price_band, "price_fen": r.price_fen, "retail_price_fen": r.retail_price_fen,
-             "barcode": r.barcode, "status": r.status, "aliases": r.aliases}
+             "barcode": r.barcode, "status": r.status, "aliases": r.aliases,
+             "launched_on": this_week - timedelta(weeks=2) if r.new else None}
             for r in catalog
         ],
     )
