@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default_factory=lambda: dict(DEFAULT_TICKET_REPLY_HOURS),
         description="working hours to reply to a complaint, per category; a category left out keeps its default",
     )
+    company_name: str | None = Field(default=None, description="the company the greeting names; default: the demo's")
+    no_answer_retry_minutes: int = Field(default=60, gt=0, description="a call not answered is retried this later")
+    key_customer_tier: int = Field(default=20, ge=1, le=30, description="tiers from this up are called first")
+    new_product_weeks: int = Field(default=8, gt=0, description="a product launched this recently counts as new")
+    scripts_dir: str | None = Field(default=None, description="a folder of call scripts that replace the shipped ones")
 
     @field_validator("timezone")
     @classmethod
