@@ -62,9 +62,32 @@ DISTRICTS: tuple[tuple[str, str, float], ...] = (
     ("宁乡市", "430182", 1.0),
 )
 ROADS = (
-    "五一大道", "解放西路", "黄兴路", "芙蓉中路", "韶山北路", "劳动东路", "麓山南路", "枫林三路", "湘江中路",
-    "东二环", "万家丽路", "人民东路", "雨花亭", "星沙大道", "金阳大道", "宁乡花明路", "高塘岭", "德雅路",
-    "伍家岭", "侯家塘", "桐梓坡路", "井湾子", "东塘", "沙湾路", "洪山路", "车站北路",
+    "五一大道",
+    "解放西路",
+    "黄兴路",
+    "芙蓉中路",
+    "韶山北路",
+    "劳动东路",
+    "麓山南路",
+    "枫林三路",
+    "湘江中路",
+    "东二环",
+    "万家丽路",
+    "人民东路",
+    "雨花亭",
+    "星沙大道",
+    "金阳大道",
+    "宁乡花明路",
+    "高塘岭",
+    "德雅路",
+    "伍家岭",
+    "侯家塘",
+    "桐梓坡路",
+    "井湾子",
+    "东塘",
+    "沙湾路",
+    "洪山路",
+    "车站北路",
 )
 # shop type, weight, scale of weekly volume, typical tier shift
 SHOP_TYPES: tuple[tuple[str, float, float, int], ...] = (
@@ -78,18 +101,124 @@ SHOP_TYPES: tuple[tuple[str, float, float, int], ...] = (
     ("农家店", 7, 0.8, -1),
 )
 SHOP_WORDS = (
-    "惠民", "鑫源", "兴旺", "万家福", "佳佳", "好又多", "便民", "顺发", "永盛", "聚福", "富源", "康乐", "诚信",
-    "红星", "利民", "金穗", "旺旺", "新世纪", "百佳", "家家乐", "福满多", "天天", "如意", "和顺", "盛世", "德隆",
-    "湘江", "麓山", "星城", "橘洲", "华润", "步步高", "友谊", "长青", "金龙", "嘉禾", "金盾", "阳光", "喜来",
+    "惠民",
+    "鑫源",
+    "兴旺",
+    "万家福",
+    "佳佳",
+    "好又多",
+    "便民",
+    "顺发",
+    "永盛",
+    "聚福",
+    "富源",
+    "康乐",
+    "诚信",
+    "红星",
+    "利民",
+    "金穗",
+    "旺旺",
+    "新世纪",
+    "百佳",
+    "家家乐",
+    "福满多",
+    "天天",
+    "如意",
+    "和顺",
+    "盛世",
+    "德隆",
+    "湘江",
+    "麓山",
+    "星城",
+    "橘洲",
+    "华润",
+    "步步高",
+    "友谊",
+    "长青",
+    "金龙",
+    "嘉禾",
+    "金盾",
+    "阳光",
+    "喜来",
 )
 SURNAMES = (
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高",
-    "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "邓", "彭", "曾", "肖", "田", "蒋", "袁", "易", "欧阳",
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "黄",
+    "赵",
+    "吴",
+    "周",
+    "徐",
+    "孙",
+    "马",
+    "朱",
+    "胡",
+    "郭",
+    "何",
+    "高",
+    "林",
+    "罗",
+    "郑",
+    "梁",
+    "谢",
+    "宋",
+    "唐",
+    "许",
+    "邓",
+    "彭",
+    "曾",
+    "肖",
+    "田",
+    "蒋",
+    "袁",
+    "易",
+    "欧阳",
 )
 GIVEN = (
-    "建国", "志强", "秀英", "桂兰", "伟", "芳", "军", "海燕", "红梅", "国华", "春生", "丽华", "德明", "建华",
-    "卫东", "小平", "晓燕", "勇", "敏", "桂芳", "长生", "满意", "冬梅", "爱民", "新华", "金凤", "湘平", "湘云",
-    "立新", "玉兰", "水生", "秋菊", "铁牛", "雪梅", "国强", "利平", "艳", "娟", "斌", "辉",
+    "建国",
+    "志强",
+    "秀英",
+    "桂兰",
+    "伟",
+    "芳",
+    "军",
+    "海燕",
+    "红梅",
+    "国华",
+    "春生",
+    "丽华",
+    "德明",
+    "建华",
+    "卫东",
+    "小平",
+    "晓燕",
+    "勇",
+    "敏",
+    "桂芳",
+    "长生",
+    "满意",
+    "冬梅",
+    "爱民",
+    "新华",
+    "金凤",
+    "湘平",
+    "湘云",
+    "立新",
+    "玉兰",
+    "水生",
+    "秋菊",
+    "铁牛",
+    "雪梅",
+    "国强",
+    "利平",
+    "艳",
+    "娟",
+    "斌",
+    "辉",
 )
 NOTES = (
     "店面装修中,{month}月底重新开业,装修期间少订或不订。",
@@ -120,11 +249,39 @@ TIER_BANDS = ((1, 5), (6, 10), (11, 15), (16, 20), (21, 25), (26, 30))
 
 # How much retailers here move each product, relative to 1.0; the city's own brands (芙蓉王, 白沙) sell best.
 POPULAR: dict[str, float] = {
-    "904001": 9.0, "910001": 8.0, "910002": 7.0, "910003": 4.0, "904002": 4.0, "904003": 3.0, "903001": 6.0,
-    "901001": 6.0, "901002": 3.0, "907001": 5.0, "907002": 3.0, "902002": 4.0, "902001": 3.0, "905003": 4.0,
-    "905001": 3.0, "908001": 4.0, "908002": 3.0, "906001": 3.0, "906002": 3.0, "915001": 3.0, "915002": 2.5,
-    "928001": 2.0, "920001": 2.0, "934001": 1.5, "932001": 1.5, "909001": 2.0, "913001": 1.5, "914001": 1.5,
-    "911001": 2.0, "912001": 1.5, "926001": 2.0, "927001": 1.0, "931001": 1.2,
+    "904001": 9.0,
+    "910001": 8.0,
+    "910002": 7.0,
+    "910003": 4.0,
+    "904002": 4.0,
+    "904003": 3.0,
+    "903001": 6.0,
+    "901001": 6.0,
+    "901002": 3.0,
+    "907001": 5.0,
+    "907002": 3.0,
+    "902002": 4.0,
+    "902001": 3.0,
+    "905003": 4.0,
+    "905001": 3.0,
+    "908001": 4.0,
+    "908002": 3.0,
+    "906001": 3.0,
+    "906002": 3.0,
+    "915001": 3.0,
+    "915002": 2.5,
+    "928001": 2.0,
+    "920001": 2.0,
+    "934001": 1.5,
+    "932001": 1.5,
+    "909001": 2.0,
+    "913001": 1.5,
+    "914001": 1.5,
+    "911001": 2.0,
+    "912001": 1.5,
+    "926001": 2.0,
+    "927001": 1.0,
+    "931001": 1.2,
 }
 BRAND_BOOST = {"芙蓉王": 2.0, "白沙": 2.0}
 DISCONTINUED_WEEKS_AGO = 9  # the old editions were replaced by their successors this many weeks ago
@@ -420,8 +577,30 @@ def _cumulative(weights: list[float]) -> list[float]:
 def _phone(rng: random.Random) -> str:
     if rng.random() < 0.15:
         return f"0731-8{rng.randrange(1_000_000, 9_999_999)}"
-    prefix = rng.choice(("138", "139", "137", "135", "150", "151", "152", "158", "159", "186", "187", "188", "199",
-                         "173", "177", "180", "181", "189", "133", "153"))
+    prefix = rng.choice(
+        (
+            "138",
+            "139",
+            "137",
+            "135",
+            "150",
+            "151",
+            "152",
+            "158",
+            "159",
+            "186",
+            "187",
+            "188",
+            "199",
+            "173",
+            "177",
+            "180",
+            "181",
+            "189",
+            "133",
+            "153",
+        )
+    )
     return f"{prefix}{rng.randrange(10_000_000, 99_999_999)}"
 
 
@@ -459,8 +638,11 @@ def make_shops(rng: random.Random, size: DemoSize, takers: list[str]) -> list[Sh
                 base = "老" + surname if len(surname) == 1 else surname
             else:
                 base = rng.choice(ROADS)
-            suffix = {"娱乐场所": rng.choice(("KTV", "棋牌室", "网吧")), "农家店": "农家店",
-                      "餐饮": rng.choice(("餐馆", "饭店", "小吃店", "酒家"))}.get(stype, stype)
+            suffix = {
+                "娱乐场所": rng.choice(("KTV", "棋牌室", "网吧")),
+                "农家店": "农家店",
+                "餐饮": rng.choice(("餐馆", "饭店", "小吃店", "酒家")),
+            }.get(stype, stype)
             name = base + suffix
             if attempt >= 3:
                 name += f"({rng.choice(ROADS)}店)"
@@ -551,7 +733,6 @@ def _history_rows(
     catalog: list[CatalogRow],
     product_ids: list[int],
     successor_index: dict[int, int],
-    new_indices: list[int],
 ) -> Iterator[dict[str, Any]]:
     """One shop's past orders, week by week: the usual basket with noise, skipped weeks and holiday peaks.
 
@@ -588,9 +769,6 @@ def _history_rows(
                 qty = min(qty, quota)
             if qty > 0:
                 seen[index] = qty
-        if weeks_ago <= 2 and new_indices and rng.random() < 0.25:
-            index = rng.choice(new_indices)
-            seen.setdefault(index, 1)  # a trial carton of the new product
         if forced and not seen:
             index = shop.basket[0][0]
             seen[successor_index.get(index, index) if weeks_ago <= DISCONTINUED_WEEKS_AGO else index] = 1
@@ -601,8 +779,12 @@ def _history_rows(
             for index, usual in shop.basket[:2]:
                 if catalog[index].code in TIGHT or catalog[index].status != "active":
                     continue
-                yield {"customer_id": customer_id, "order_date": top_date, "product_id": product_ids[index],
-                       "qty": max(1, int(usual / 3))}
+                yield {
+                    "customer_id": customer_id,
+                    "order_date": top_date,
+                    "product_id": product_ids[index],
+                    "qty": max(1, int(usual / 3)),
+                }
 
 
 # --------------------------------------------------------------------------------------------------- build
@@ -625,8 +807,21 @@ def _count(conn: Connection, column: Any, *where: Any) -> int:
 
 def _wipe(conn: Connection) -> None:
     """Empty every table of a previous demo, children first."""
-    for table in (TicketEvent, Ticket, OrderLine, Order, Call, AuditLog, HistoryLine, Quota, Supply, Customer,
-                  Product, User, AppMeta):
+    for table in (
+        TicketEvent,
+        Ticket,
+        OrderLine,
+        Order,
+        Call,
+        AuditLog,
+        HistoryLine,
+        Quota,
+        Supply,
+        Customer,
+        Product,
+        User,
+        AppMeta,
+    ):
         conn.execute(delete(table))
 
 
@@ -686,10 +881,20 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
     conn.execute(
         insert(Product),
         [
-            {"code": r.code, "name": r.name, "brand": r.brand, "pack": r.pack, "style": r.style,
-             "price_band": r.price_band, "price_fen": r.price_fen, "retail_price_fen": r.retail_price_fen,
-             "barcode": r.barcode, "status": r.status, "aliases": r.aliases,
-             "launched_on": this_week - timedelta(weeks=2) if r.new else None}
+            {
+                "code": r.code,
+                "name": r.name,
+                "brand": r.brand,
+                "pack": r.pack,
+                "style": r.style,
+                "price_band": r.price_band,
+                "price_fen": r.price_fen,
+                "retail_price_fen": r.retail_price_fen,
+                "barcode": r.barcode,
+                "status": r.status,
+                "aliases": r.aliases,
+                "launched_on": this_week if r.new else None,
+            }  # launched this week: offered on its calls
             for r in catalog
         ],
     )
@@ -708,8 +913,13 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
     conn.execute(
         insert(User),
         [
-            {"login": login, "name": name, "role": role, "created_at": at,
-             "pin_hash": hash_pin(DEMO_PIN, salt=rng.randbytes(16))}
+            {
+                "login": login,
+                "name": name,
+                "role": role,
+                "created_at": at,
+                "pin_hash": hash_pin(DEMO_PIN, salt=rng.randbytes(16)),
+            }
             for login, name, role in staff
         ],
     )
@@ -723,10 +933,21 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
     progress("customers", 0, total)
     rows: list[dict[str, Any]] = []
     for shop in shops:
-        rows.append({"code": shop.code, "name": shop.name, "tier": shop.tier, "order_weekday": shop.weekday,
-                     "owner": shop.owner, "phone": shop.phone, "district": shop.district,
-                     "shop_type": shop.shop_type, "operator": shop.operator, "active": shop.active,
-                     "notes": shop.notes})
+        rows.append(
+            {
+                "code": shop.code,
+                "name": shop.name,
+                "tier": shop.tier,
+                "order_weekday": shop.weekday,
+                "owner": shop.owner,
+                "phone": shop.phone,
+                "district": shop.district,
+                "shop_type": shop.shop_type,
+                "operator": shop.operator,
+                "active": shop.active,
+                "notes": shop.notes,
+            }
+        )
         if len(rows) >= BATCH:
             _flush(conn, Customer, rows)
     _flush(conn, Customer, rows)
@@ -739,8 +960,7 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
     progress("history", 0, total)
     for done, shop in enumerate(shops, 1):
         rows.extend(
-            _history_rows(rng, shop, int(customer_ids[shop.code]), weeks, catalog, product_ids, successor_index,
-                          new_indices)
+            _history_rows(rng, shop, int(customer_ids[shop.code]), weeks, catalog, product_ids, successor_index)
         )
         if len(rows) >= BATCH:
             _flush(conn, HistoryLine, rows)
@@ -764,16 +984,36 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
         for index in tight_indices:
             code = catalog[index].code
             for (lo, hi), qty in zip(TIER_BANDS, TIGHT[code], strict=True):
-                quota_rows.append({"week": week, "product_id": product_ids[index], "tier_from": lo, "tier_to": hi,
-                                   "customer_id": None, "max_qty": qty})
+                quota_rows.append(
+                    {
+                        "week": week,
+                        "product_id": product_ids[index],
+                        "tier_from": lo,
+                        "tier_to": hi,
+                        "customer_id": None,
+                        "max_qty": qty,
+                    }
+                )
             # supply is short of full demand: that is what makes the brand tight
-            supply_rows.append({"week": week, "product_id": product_ids[index],
-                                "total_qty": max(5, int(demand[index] * rng.uniform(0.75, 0.95)))})
+            supply_rows.append(
+                {
+                    "week": week,
+                    "product_id": product_ids[index],
+                    "total_qty": max(5, int(demand[index] * rng.uniform(0.75, 0.95))),
+                }
+            )
         for shop in key_shops:  # key customers the account manager got an exception for
             index = index_by_code["901001"]
-            quota_rows.append({"week": week, "product_id": product_ids[index], "tier_from": 1, "tier_to": 30,
-                               "customer_id": int(customer_ids[shop.code]),
-                               "max_qty": (quota_for("901001", shop.tier) or 1) + 3})
+            quota_rows.append(
+                {
+                    "week": week,
+                    "product_id": product_ids[index],
+                    "tier_from": 1,
+                    "tier_to": 30,
+                    "customer_id": int(customer_ids[shop.code]),
+                    "max_qty": (quota_for("901001", shop.tier) or 1) + 3,
+                }
+            )
     conn.execute(insert(Quota), quota_rows)
     conn.execute(insert(Supply), supply_rows)
 
@@ -784,9 +1024,18 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
     conn.execute(
         insert(AppMeta).values(
             key=META_KEY,
-            value=json.dumps({"size": size.name, "seed": seed, "built_at": meta.built_at, "city": CITY,
-                              "company": COMPANY, "customers": size.customers, "weeks": size.weeks},
-                             ensure_ascii=False),
+            value=json.dumps(
+                {
+                    "size": size.name,
+                    "seed": seed,
+                    "built_at": meta.built_at,
+                    "city": CITY,
+                    "company": COMPANY,
+                    "customers": size.customers,
+                    "weeks": size.weeks,
+                },
+                ensure_ascii=False,
+            ),
         )
     )
     return meta
@@ -825,20 +1074,42 @@ def _tickets(
         status = "in_progress" if rng.random() < 0.3 else "open"
         result = conn.execute(
             insert(Ticket).values(
-                customer_id=int(customer_ids[shop.code]), category=category, status=status, text=text,
-                opened_by=opened_by, opened_at=opened_at, due_at=due_at,
+                customer_id=int(customer_ids[shop.code]),
+                category=category,
+                status=status,
+                text=text,
+                opened_by=opened_by,
+                opened_at=opened_at,
+                due_at=due_at,
                 assigned_to="lead" if status == "in_progress" else None,
                 product_id=product_ids[index] if category in PRODUCT_CATEGORIES else None,
                 first_response_at=opened_at + timedelta(minutes=40) if status == "in_progress" else None,
             )
         )
         ticket_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        events = [{"ticket_id": ticket_id, "at": opened_at, "actor": opened_by, "kind": "opened",
-                   "from_status": None, "to_status": "open", "note": ""}]
+        events = [
+            {
+                "ticket_id": ticket_id,
+                "at": opened_at,
+                "actor": opened_by,
+                "kind": "opened",
+                "from_status": None,
+                "to_status": "open",
+                "note": "",
+            }
+        ]
         if status == "in_progress":
-            events.append({"ticket_id": ticket_id, "at": opened_at + timedelta(minutes=40), "actor": "lead",
-                           "kind": "status", "from_status": "open", "to_status": "in_progress",
-                           "note": "已联系配送中心核实,等回复。"})
+            events.append(
+                {
+                    "ticket_id": ticket_id,
+                    "at": opened_at + timedelta(minutes=40),
+                    "actor": "lead",
+                    "kind": "status",
+                    "from_status": "open",
+                    "to_status": "in_progress",
+                    "note": "已联系配送中心核实,等回复。",
+                }
+            )
         conn.execute(insert(TicketEvent), events)
 
 
@@ -889,4 +1160,3 @@ def demo_database_url(size: str, seed: int) -> str:
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / f'demo-{size}-seed{seed}.db'}"
-

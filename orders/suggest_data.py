@@ -1,0 +1,217 @@
+"""What the suggestion core needs, read from the database in a handful of bulk queries.
+
+A whole day's customers cost the same number of queries as one: their histories in one query, their placed
+orders in one, the week's quotas and supply in four, what similar shops buy in one, and every week's total
+for the seasonal index in one. The per-customer work is then pure Python (`orders/suggest.py`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, Engine, and_, func, select
+
+from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from orders.clock import today, week_of
+from orders.demo import spring_festival
+from orders.quotas import WeekLimits, load_week_limits
+from orders.settings import Settings
+from orders.suggest import (
+    WINDOW_WEEKS,
+    Item,
+    Lang,
+    Season,
+    ShopHistory,
+    Suggestion,
+    suggest,
+    tier_band,
+)
+
+PEER_WEEKS = 8  # "what similar shops buy" looks this many weeks back
+SEASON_WEEKS = 62  # a year and the weeks around last year's same week
+
+
+class UnknownCustomer(LookupError):
+    """A customer code that is not in the database; the message names it."""
+
+
+@dataclass
+class Customer:
+    id: int
+    code: str
+    name: str
+    tier: int
+    district: str | None
+    order_weekday: int
+    active: bool
+
+
+@dataclass
+class SuggestInputs:
+    """Everything the core needs for one week's suggestions to a set of customers."""
+
+    week: date
+    catalog: dict[int, Item]
+    customers: list[Customer]
+    histories: dict[int, ShopHistory]
+    limits: WeekLimits
+    season: Season
+    peers: dict[tuple[str | None, int], dict[int, int]] = field(default_factory=dict)
+
+    def order_day(self, customer: Customer) -> date:
+        return self.week + timedelta(days=customer.order_weekday - 1)
+
+
+def load_catalog_items(conn: Connection) -> dict[int, Item]:
+    cols = (PRODUCT.c.id, PRODUCT.c.code, PRODUCT.c.name, PRODUCT.c.price_fen, PRODUCT.c.price_band)
+    rows = conn.execute(select(*cols, PRODUCT.c.status, PRODUCT.c.launched_on)).all()
+    return {
+        int(r.id): Item(int(r.id), r.code, r.name, int(r.price_fen), r.price_band, r.status == "active", r.launched_on)
+        for r in rows
+    }
+
+
+def _customers(conn: Connection, codes: Sequence[str] | None, weekday: int | None) -> list[Customer]:
+    cols = (CUSTOMER.c.id, CUSTOMER.c.code, CUSTOMER.c.name, CUSTOMER.c.tier, CUSTOMER.c.district)
+    q = select(*cols, CUSTOMER.c.order_weekday, CUSTOMER.c.active).order_by(CUSTOMER.c.code)
+    if codes is not None:
+        q = q.where(CUSTOMER.c.code.in_(list(codes)))
+    else:
+        q = q.where(CUSTOMER.c.active.is_(True))
+        if weekday is not None:
+            q = q.where(CUSTOMER.c.order_weekday == weekday)
+    found = [
+        Customer(int(r.id), r.code, r.name, int(r.tier), r.district, int(r.order_weekday), bool(r.active))
+        for r in conn.execute(q)
+    ]
+    if codes is not None:
+        known = {c.code for c in found}
+        missing = [c for c in codes if c not in known]
+        if missing:
+            raise UnknownCustomer(f"no customer with code '{missing[0]}'")
+    return found
+
+
+def _histories(conn: Connection, customers: list[Customer], week: date, everyone: bool) -> dict[int, ShopHistory]:
+    """ERP history and orders placed in this tool, per shop as cartons per product per week."""
+    shops = {c.id: ShopHistory(c.id, c.code, c.tier, c.district) for c in customers}
+    start = week - timedelta(weeks=WINDOW_WEEKS + 1)
+    end = week + timedelta(days=7)
+    hq = select(HISTORY.c.customer_id, HISTORY.c.order_date, HISTORY.c.product_id, HISTORY.c.qty).where(
+        and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < end)
+    )
+    if not everyone:
+        hq = hq.where(HISTORY.c.customer_id.in_(list(shops)))
+    for cid, day, product, qty in conn.execute(hq):
+        shop = shops.get(cid)
+        if shop is not None:
+            _add(shop, week, week_of(day), int(product), int(qty))
+    oq = (
+        select(ORDER.c.customer_id, ORDER.c.week, ORDER_LINE.c.product_id, ORDER_LINE.c.qty)
+        .join(ORDER_LINE, ORDER_LINE.c.order_id == ORDER.c.id)
+        .where(and_(ORDER.c.status == "placed", ORDER.c.week >= start, ORDER.c.week < end))
+    )
+    if not everyone:
+        oq = oq.where(ORDER.c.customer_id.in_(list(shops)))
+    for cid, order_week, product, qty in conn.execute(oq):
+        shop = shops.get(cid)
+        if shop is not None:
+            _add(shop, week, order_week, int(product), int(qty))
+    return shops
+
+
+def _add(shop: ShopHistory, week: date, order_week: date, product: int, qty: int) -> None:
+    if order_week == week:
+        shop.this_week[product] = shop.this_week.get(product, 0) + qty
+    elif order_week < week:
+        lines = shop.weeks.setdefault(order_week, {})
+        lines[product] = lines.get(product, 0) + qty
+
+
+def load_season(conn: Connection, week: date) -> Season:
+    """All shops' cartons per week over the last year and a bit, for the seasonal index."""
+    start = week - timedelta(weeks=SEASON_WEEKS)
+    totals: dict[date, int] = defaultdict(int)
+    q = (
+        select(HISTORY.c.order_date, func.sum(HISTORY.c.qty))
+        .where(and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < week))
+        .group_by(HISTORY.c.order_date)
+    )
+    for day, qty in conn.execute(q):
+        totals[week_of(day)] += int(qty or 0)
+    festivals = {y: spring_festival(y) for y in range(week.year - 2, week.year + 2)}
+    return Season(totals=dict(totals), festivals=festivals)
+
+
+def load_peers(conn: Connection, customers: list[Customer], week: date) -> dict[tuple[str | None, int], dict[int, int]]:
+    """How many shops of each district and tier band ordered each product lately: the substitute that shops
+    like this one already sell is the one most likely to sell here too."""
+    districts = {c.district for c in customers if c.district is not None}
+    if not districts:
+        return {}
+    start = week - timedelta(weeks=PEER_WEEKS)
+    q = (
+        select(
+            CUSTOMER.c.district, CUSTOMER.c.tier, HISTORY.c.product_id, func.count(func.distinct(HISTORY.c.customer_id))
+        )
+        .join(CUSTOMER, CUSTOMER.c.id == HISTORY.c.customer_id)
+        .where(and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < week, CUSTOMER.c.district.in_(districts)))
+        .group_by(CUSTOMER.c.district, CUSTOMER.c.tier, HISTORY.c.product_id)
+    )
+    peers: dict[tuple[str | None, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for district, tier, product, shops in conn.execute(q):
+        peers[(district, tier_band(int(tier)))][int(product)] += int(shops)
+    return {k: dict(v) for k, v in peers.items()}
+
+
+def load_inputs(
+    conn: Connection, week: date, *, codes: Sequence[str] | None = None, weekday: int | None = None
+) -> SuggestInputs:
+    """The inputs for `codes` (every active customer when None, or those whose order day is `weekday`)."""
+    customers = _customers(conn, codes, weekday)
+    everyone = codes is None and weekday is None
+    return SuggestInputs(
+        week=week,
+        catalog=load_catalog_items(conn),
+        customers=customers,
+        histories=_histories(conn, customers, week, everyone),
+        limits=load_week_limits(conn, week, None if everyone or len(customers) > 500 else [c.id for c in customers]),
+        season=load_season(conn, week),
+        peers=load_peers(conn, customers, week),
+    )
+
+
+def suggest_all(inputs: SuggestInputs, settings: Settings, lang: Lang = "zh") -> list[Suggestion]:
+    return [
+        suggest(
+            inputs.histories[c.id],
+            inputs.week,
+            inputs.catalog,
+            limits=inputs.limits,
+            season=inputs.season,
+            peers=inputs.peers,
+            order_day=inputs.order_day(c),
+            new_product_weeks=settings.new_product_weeks,
+            lang=lang,
+        )
+        for c in inputs.customers
+    ]
+
+
+def suggestions(
+    engine: Engine,
+    settings: Settings,
+    *,
+    codes: Sequence[str] | None = None,
+    week: date | None = None,
+    weekday: int | None = None,
+    lang: Lang = "zh",
+) -> list[Suggestion]:
+    """Suggestions for the week containing `week` (default: this week), for `codes` or every active customer."""
+    monday = week_of(week or today(settings.zone))
+    with engine.connect() as conn:
+        inputs = load_inputs(conn, monday, codes=codes, weekday=weekday)
+    return suggest_all(inputs, settings, lang)
