@@ -144,3 +144,53 @@ def _checked(cartons: int, rest: str, said: str, *, bare: bool) -> Quantity:
     if cartons > MAX_CARTONS:
         return Quantity(None, rest, NOTE_TOO_LARGE, bare=bare, said=said)
     return Quantity(cartons, rest, bare=bare, said=said)
+
+
+_SEPARATORS = re.compile(r"[,,、;;/]+")
+_GLUED = re.compile(r"^(?P<letters>[a-z]+)(?P<num>\d{1,3})$")  # rzh2: initials with the count glued on
+
+
+def split_entry(text: str) -> list[str]:
+    """Cut one typed entry into items, each ending at its quantity: 「rzh2 yx3」 → ["rzh 2", "yx 3"],
+    「软中华两条玉溪三条」 → ["软中华两条", "玉溪三条"], 「rzh 2 yx 3」 → ["rzh 2", "yx 3"].
+
+    An order taker types what they hear in one go; a quantity closes an item, so the next words start the next
+    one. Digits glued to initials count as a quantity only up to MAX_BARE (hts1956 stays a name).
+    """
+    items: list[str] = []
+    for part in _SEPARATORS.split(normalise(text)):
+        tokens: list[str] = []
+        for word in part.split():
+            glued = _GLUED.match(word)
+            if glued and int(glued.group("num")) <= MAX_BARE:
+                tokens += [glued.group("letters"), glued.group("num")]
+                continue
+            start = 0
+            for cut in _UNIT_RE.finditer(word):  # 软中华两条玉溪三条: cut after each 条/件
+                tokens.append(word[start : cut.end()])
+                start = cut.end()
+            if start < len(word):
+                tokens.append(word[start:])
+        current: list[str] = []
+        named = False  # the current item has words besides its quantity
+        for token in tokens:
+            current.append(token)
+            unit = _UNIT_RE.search(token)
+            only_qty = (token.isdigit() and int(token) <= MAX_BARE) or (unit is not None and unit.group(0) == token)
+            if only_qty and not named:
+                continue  # 「两条软中华」: the count came first
+            if only_qty or (unit is not None and unit.end() == len(token)):
+                items.append(" ".join(current))
+                current, named = [], False
+            else:
+                named = True
+        if current:
+            if items and not named and not _has_quantity(items[-1]):
+                items[-1] += " " + " ".join(current)
+            else:
+                items.append(" ".join(current))
+    return [item for item in items if item.strip()]
+
+
+def _has_quantity(item: str) -> bool:
+    return extract_quantity(item).cartons is not None

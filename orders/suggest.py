@@ -464,3 +464,15 @@ def _new_products(
         offers.append((-popularity.get(item.id, 0), item.code, item))
     offers.sort(key=lambda o: (o[0], o[1]))
     return [Line(i.code, i.name, 1, _new_reason(i, lang), i.id, kind="new") for _p, _c, i in offers[:MAX_NEW_PRODUCTS]]
+
+
+def usual_quantities(shop: ShopHistory, week: date) -> dict[int, int]:
+    """Per product the shop ordered lately, its typical cartons when it orders it: what the read-back compares
+    a typed quantity with."""
+    start = week - timedelta(weeks=WINDOW_WEEKS)
+    taken: dict[int, list[int]] = {}
+    for w, lines in shop.weeks.items():
+        if start <= w < week:
+            for product, qty in lines.items():
+                taken.setdefault(product, []).append(qty)
+    return {product: round_half_up(median(values)) for product, values in taken.items()}

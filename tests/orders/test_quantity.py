@@ -13,6 +13,7 @@ from orders.quantity import (
     NOTE_ZERO,
     chinese_number,
     extract_quantity,
+    split_entry,
 )
 
 
@@ -105,3 +106,29 @@ def test_any_text_gives_a_whole_positive_bounded_quantity_or_none(text: str) -> 
     heard = extract_quantity(text)
     assert heard.cartons is None or 1 <= heard.cartons <= MAX_CARTONS
     assert isinstance(heard.rest, str)
+
+
+@pytest.mark.parametrize(
+    ("entry", "items"),
+    [
+        ("rzh2 yx3", ["rzh 2", "yx 3"]),
+        ("rzh 2 yx 3", ["rzh 2", "yx 3"]),
+        ("软中华两条玉溪三条", ["软中华两条", "玉溪三条"]),
+        ("软中华2条,玉溪3条", ["软中华2条", "玉溪3条"]),
+        ("两条软中华", ["两条 软中华"]),
+        ("一件半 白沙", ["一件半 白沙"]),
+        ("白沙 一件半", ["白沙 一件半"]),
+        ("rzh", ["rzh"]),
+        ("软中华两条 玉溪", ["软中华两条", "玉溪"]),
+        ("hts1956 2", ["hts1956 2"]),  # 1956 is a name, 2 the count
+        ("  ", []),
+    ],
+)
+def test_one_entry_splits_into_items_at_each_quantity(entry: str, items: list[str]) -> None:
+    assert split_entry(entry) == items
+
+
+@given(st.text(max_size=40))
+def test_any_pasted_text_splits_without_error(text: str) -> None:
+    for item in split_entry(text):
+        assert item.strip()

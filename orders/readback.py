@@ -1,0 +1,75 @@
+"""Read-back risk flags: what the order taker should say twice before the customer hears it wrong.
+
+Mishearing on the phone (电话耳误) is a documented cause of wrong orders. Each flag names one reason a line may
+not be what the shop meant: a product it has never ordered, a quantity far from its usual, a product that
+sounds like another one the matcher almost chose, a line at or over its quota or beyond the supply left.
+The flags warn; placement (`orders/placement.py`) remains the authority on quota and supply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders.drafts import DraftLine
+from orders.suggest import Lang
+
+CN_DIGITS = "零一两三四五六七八九"
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # never_ordered, unusual_qty, sounds_like, at_quota, over_quota, supply_short
+    text: str
+    blocking: bool = False  # placement will refuse this line as it stands
+
+
+def cartons_words(qty: int) -> str:
+    """The count as said aloud, always in cartons (a count switched to cases mid-call is itself misheard):
+    两条, 十二条, 五十条; digits from a hundred up."""
+    if qty < 10:
+        return f"{CN_DIGITS[qty]}条"
+    if qty < 100:
+        tens, ones = divmod(qty, 10)
+        head = "" if tens == 1 else "二三四五六七八九"[tens - 2]
+        return f"{head}十{'' if ones == 0 else '一二三四五六七八九'[ones - 1]}条"
+    return f"{qty}条"
+
+
+def readout(line: DraftLine, lang: Lang) -> str:
+    """The line as the order taker reads it out."""
+    if lang == "en":
+        return f"{line.name}, {line.qty} carton{'s' if line.qty != 1 else ''}"
+    return f"{line.name},{cartons_words(line.qty)}"
+
+
+def line_flags(
+    line: DraftLine,
+    *,
+    usual: int | None,
+    quota_left: int | None = None,
+    supply_left: int | None = None,
+    lang: Lang = "zh",
+) -> list[Flag]:
+    """`usual` is the shop's typical cartons of this product when it orders it (None: never ordered)."""
+    en = lang == "en"
+    flags: list[Flag] = []
+    if usual is None:
+        flags.append(Flag("never_ordered", "this shop has never ordered it" if en else "本店从未订过"))
+    elif line.qty >= 2 * usual + 2 or (usual >= 3 and line.qty * 3 <= usual):
+        flags.append(
+            Flag("unusual_qty", f"usually {usual}, now {line.qty}" if en else f"平常{usual}条,这次{line.qty}条")
+        )
+    if line.alternative:
+        flags.append(
+            Flag("sounds_like", f"sounds like {line.alternative}" if en else f"与{line.alternative}相近,请确认")
+        )
+    if quota_left is not None:
+        if line.qty > quota_left:
+            text = f"over this week's quota: {quota_left} left" if en else f"超出本周限量,还可订{quota_left}条"
+            flags.append(Flag("over_quota", text, blocking=True))
+        elif line.qty == quota_left:
+            flags.append(Flag("at_quota", "at this week's quota" if en else "已到本周限量"))
+    if supply_left is not None and line.qty > supply_left:
+        text = f"only {supply_left} left in supply" if en else f"货源不足,仅剩{supply_left}条"
+        flags.append(Flag("supply_short", text, blocking=True))
+    return flags

@@ -1,0 +1,94 @@
+"""The draft survives anything short of the disk going, and the read-back flags what a customer would catch."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from orders.drafts import Draft, DraftLine, DraftStore
+from orders.readback import cartons_words, line_flags, readout
+from orders.suggest import ShopHistory, usual_quantities
+
+RZH = DraftLine("901002", "中华(软)", 2, 58350, heard="rzh 2")
+
+
+def test_a_saved_draft_comes_back_whole(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "drafts")
+    draft = Draft(operator="demo", customer="430102", call_id=7, started_at="2026-11-23T09:00:00+08:00")
+    draft.add(RZH)
+    draft.add(DraftLine("902002", "玉溪(软)", 3, 20140, alternative="902001 玉溪(硬)"))
+    draft.typing = "bs 一件"
+    store.save(draft)
+    back = DraftStore(tmp_path / "drafts").load("demo", "430102")
+    assert back == draft
+    assert back is not None and back.cartons == 5 and back.total_fen == 2 * 58350 + 3 * 20140
+    assert [d.customer for d in store.pending("demo")] == ["430102"]
+    assert store.pending("lead") == []
+    store.discard("demo", "430102")
+    assert store.load("demo", "430102") is None
+
+
+def test_the_same_product_twice_is_one_line_and_quantities_stay_whole(tmp_path: Path) -> None:
+    draft = Draft(operator="demo", customer="C1")
+    draft.add(DraftLine("901002", "中华(软)", 2, 58350))
+    assert draft.add(DraftLine("901002", "中华(软)", 1, 58350)) == 0
+    assert [(x.code, x.qty) for x in draft.lines] == [("901002", 3)]
+    with pytest.raises(ValueError, match="whole number of cartons above 0"):
+        draft.set_qty(0, 0)
+    assert draft.lines[0].qty == 3
+
+
+def test_a_torn_or_garbage_file_is_set_aside_not_lost(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path)
+    store.save(Draft(operator="demo", customer="C1", lines=[RZH]))
+    path = next(tmp_path.glob("*.json"))
+    path.write_text('{"operator": "demo", "lines": [', encoding="utf-8")
+    assert store.load("demo", "C1") is None
+    assert path.with_suffix(".unreadable").read_text(encoding="utf-8").startswith('{"operator"')
+    assert not list(tmp_path.glob(".draft-*"))  # no temporary files left behind
+
+
+def test_customer_codes_cannot_escape_the_folder(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "d")
+    store.save(Draft(operator="demo", customer="../../etc/x"))
+    assert [p.parent for p in (tmp_path / "d").glob("*.json")] == [tmp_path / "d"]
+    assert json.loads(next((tmp_path / "d").glob("*.json")).read_text(encoding="utf-8"))["customer"] == "../../etc/x"
+
+
+def test_read_out_in_words() -> None:
+    assert [cartons_words(n) for n in (1, 2, 10, 12, 20, 25, 50, 120)] == [
+        "一条",
+        "两条",
+        "十条",
+        "十二条",
+        "二十条",
+        "二十五条",
+        "五十条",
+        "120条",
+    ]
+    assert readout(RZH, "zh") == "中华(软),两条"
+    assert readout(DraftLine("901002", "Chunghwa soft", 1, 1), "en") == "Chunghwa soft, 1 carton"
+
+
+def test_flags_catch_what_the_customer_would() -> None:
+    line = DraftLine("902002", "玉溪(软)", 12, 20140, alternative="902001 玉溪(硬)")
+    kinds = [f.kind for f in line_flags(line, usual=3, quota_left=12)]
+    assert kinds == ["unusual_qty", "sounds_like", "at_quota"]
+    assert [f.text for f in line_flags(line, usual=None)] == ["本店从未订过", "与902001 玉溪(硬)相近,请确认"]
+    over = line_flags(DraftLine("901002", "中华(软)", 3, 58350), usual=3, quota_left=2, supply_left=1, lang="en")
+    assert [(f.kind, f.blocking) for f in over] == [("over_quota", True), ("supply_short", True)]
+    assert over[0].text == "over this week's quota: 2 left"
+    assert line_flags(DraftLine("901002", "中华(软)", 3, 58350), usual=3) == []
+    assert [f.kind for f in line_flags(DraftLine("x", "x", 1, 1), usual=6)] == ["unusual_qty"]  # 1 where 6 is usual
+
+
+def test_usual_quantities_are_the_typical_cartons_when_ordered() -> None:
+    week = date(2026, 11, 23)
+    shop = ShopHistory(1, "C1", 5)
+    for k, qty in enumerate([2, 3, 3, 10], start=1):
+        shop.weeks[week - timedelta(weeks=k)] = {7: qty}
+    shop.weeks[week - timedelta(weeks=60)] = {8: 4}  # too long ago to count
+    assert usual_quantities(shop, week) == {7: 3}
