@@ -21,6 +21,7 @@ from db.engine import DatabaseUrlError, describe, make_engine
 from db.migrate import SchemaError, ensure_current
 from orders.clock import ClockError
 from orders.settings import Settings, data_dir, load_settings
+from orders.users import PermissionDenied
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
@@ -129,6 +130,8 @@ def cli_errors(as_json: bool = False) -> Iterator[None]:
         yield
     except CliError as exc:
         _fail(exc, as_json)
+    except PermissionDenied as exc:
+        _fail(CliError(str(exc), kind=exc.kind, code=EXIT_REFUSED, **exc.details), as_json)
     except (DatabaseUrlError, SchemaError, ClockError) as exc:
         _fail(CliError(str(exc), kind="database" if not isinstance(exc, ClockError) else "clock"), as_json)
     except OperationalError as exc:

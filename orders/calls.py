@@ -1,0 +1,673 @@
+"""The day's call list and the record of each call.
+
+The queue is what an order taker works through from the first call to the last, so its order is a rule, not a
+display choice: callbacks at their promised time first (a time was promised to the customer, or the line was
+busy and we said we would try again), then key customers (the 20% of shops that bring 80% of the volume), then
+the rest. Each customer appears once; a call recorded today changes the row's status instead of removing it,
+so the list does not jump under the order taker's eyes and the shift lead sees what happened.
+
+A call ending `ordered`, `refused`, `wrong_number` or `closed` finishes the customer for the day. `no_answer`
+and `busy` come back as a callback `no_answer_retry_minutes` later; when that would fall after closing time (or
+on a day off) the retry moves to the next working day's opening, because a shop that did not answer at 17:20
+is best tried first thing tomorrow rather than lost. `callback_requested` comes back at the time the customer
+asked for. Only callbacks that fall due on the day are listed: a retry that nobody made does not haunt the
+queue for ever, and the shop's next order day brings it back anyway.
+
+Calls still open (started in the TUI and not yet finished) are ignored by the queue: a crashed terminal
+must not leave a customer looking handled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, case, func, insert, or_, select, update
+from sqlmodel import col
+
+from db.engine import write_transaction
+from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, HistoryLine, Order, Ticket
+from orders.clock import now, today, week_of
+from orders.settings import Settings
+from orders.tickets import STILL_OPEN, WorkingCalendar
+
+FINAL_OUTCOMES = ("ordered", "refused", "wrong_number", "closed")
+RETRY_OUTCOMES = ("no_answer", "busy")
+CALLBACK_OUTCOMES = (*RETRY_OUTCOMES, "callback_requested")
+MAX_DURATION_S = 4 * 3600  # a longer "call" is a typo or a headset left on, and would skew the day's figures
+MAX_NOTE = 2000
+RETENTION_WEEKS = 8  # two windows of this many weeks are compared
+RETENTION_SHARE = 0.6  # flagged when the recent window has at most this share of the earlier one ...
+RETENTION_DROP = 3  # ... and at least this many fewer order occasions
+_CHUNK = 2000  # ids per IN (...) list: well under SQLite's and PostgreSQL's bind-parameter limits
+
+T = TypeVar("T")
+_CALL: Table = Call.__table__  # type: ignore[attr-defined]
+
+
+class CallError(ValueError):
+    """Bad input (unknown customer or call, unknown outcome, a callback time that cannot be kept); nothing
+    was written. The message is one sentence for the user."""
+
+    kind = "bad_input"
+
+
+# ------------------------------------------------------------------------------------------------ views
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One customer in the day's call list, with what the order taker needs before dialling."""
+
+    customer_id: int
+    customer: str  # code (licence number)
+    name: str  # shop
+    owner: str | None
+    tier: int
+    district: str | None
+    operator: str | None  # the customer's usual order taker
+    reason: str  # "order_day" | "callback"
+    due_at: datetime | None  # callbacks only
+    status: str  # "to_call" or the outcome of the last call today
+    done: bool  # nothing left to do for this customer today
+    key_customer: bool
+    last_order: date | None
+    open_tickets: int
+    retention_risk: bool
+    recent_orders: int  # order occasions in the last RETENTION_WEEKS full weeks
+    earlier_orders: int  # ... and in the RETENTION_WEEKS weeks before those
+
+    @property
+    def open_ticket(self) -> bool:
+        return self.open_tickets > 0
+
+    def as_json(self, zone: ZoneInfo) -> dict[str, Any]:
+        return {
+            "customer": self.customer,
+            "name": self.name,
+            "reason": self.reason,
+            "due_at": iso(self.due_at, zone),
+            "status": self.status,
+            "done": self.done,
+            "owner": self.owner,
+            "tier": self.tier,
+            "district": self.district,
+            "operator": self.operator,
+            "key_customer": self.key_customer,
+            "last_order": self.last_order.isoformat() if self.last_order else None,
+            "open_ticket": self.open_ticket,
+            "open_tickets": self.open_tickets,
+            "retention_risk": self.retention_risk,
+            "recent_orders": self.recent_orders,
+            "earlier_orders": self.earlier_orders,
+        }
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """A finished call as the CLI prints it and the TUI confirms it."""
+
+    call_id: int
+    customer: str
+    name: str
+    operator: str
+    outcome: str
+    started_at: datetime
+    ended_at: datetime
+    duration_s: int
+    callback_at: datetime | None
+    note: str
+
+    def as_json(self, zone: ZoneInfo) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "customer": self.customer,
+            "name": self.name,
+            "operator": self.operator,
+            "outcome": self.outcome,
+            "started_at": iso(self.started_at, zone),
+            "ended_at": iso(self.ended_at, zone),
+            "duration_s": self.duration_s,
+            "callback_at": iso(self.callback_at, zone),
+            "note": self.note,
+        }
+
+
+def iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """ISO-8601 with the centre's offset, as every time in the CLI contract is printed."""
+    return moment.astimezone(zone).isoformat(timespec="seconds") if moment is not None else None
+
+
+# ------------------------------------------------------------------------------------------------ queue
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local calendar day as a half-open UTC interval (built from wall time, so DST zones stay right)."""
+    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def _chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+@dataclass
+class _Person:
+    """A customer row as loaded for the queue, before the per-customer facts are joined to it."""
+
+    id: int
+    code: str
+    name: str
+    owner: str | None
+    tier: int
+    district: str | None
+    operator: str | None
+
+
+def _person(row: Sequence[Any]) -> _Person:
+    cid, code, name, owner, tier, district, operator = row
+    return _Person(int(cid), code, name, owner, int(tier), district, operator)
+
+
+_CUSTOMER_COLS = (
+    col(Customer.id),
+    col(Customer.code),
+    col(Customer.name),
+    col(Customer.owner),
+    col(Customer.tier),
+    col(Customer.district),
+    col(Customer.operator),
+)
+
+
+def call_queue(
+    engine: Engine,
+    settings: Settings,
+    *,
+    day: date | None = None,
+    operator: str | None = None,
+) -> list[QueueEntry]:
+    """The day's call list for `operator` (None: the whole team), in calling order.
+
+    Everything is read in a handful of set-wise queries bounded by the day's customers (history only for the
+    last 16 weeks), so the list of a thousand shops on a database of millions of history lines opens at once.
+    """
+    zone = settings.zone
+    day = day or today(zone)
+    start, end = day_bounds(day, zone)
+    day_ids = _order_day_ids(day, operator)
+    with engine.connect() as conn:
+        rows = conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(day_ids))).all()
+        people = {p.id: p for p in map(_person, rows)}
+        callbacks = _callbacks_due(conn, start, end, operator)
+        extra = sorted(cid for cid in callbacks if cid not in people)
+        for chunk in _chunks(extra):
+            for row in conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(chunk))):
+                person = _person(row)
+                people[person.id] = person
+        scope = _Scope(day_ids, extra)
+        last_today = _last_calls_today(conn, people.keys(), start, end)
+        history = _history_counts(conn, scope, people.keys(), day)
+        placed = _placed_orders(conn, scope, day, zone)
+        tickets = _open_tickets(conn, scope)
+    key_tier = settings.key_customer_tier
+    entries: list[QueueEntry] = []
+    for cid, person in people.items():
+        due = callbacks.get(cid)
+        outcome = last_today.get(cid)
+        recent, earlier, last_order = _occasions(history.get(cid), placed.get(cid, []), day)
+        entries.append(
+            QueueEntry(
+                customer_id=cid,
+                customer=person.code,
+                name=person.name,
+                owner=person.owner,
+                tier=person.tier,
+                district=person.district,
+                operator=person.operator,
+                reason="callback" if due is not None else "order_day",
+                due_at=due.astimezone(zone) if due is not None else None,
+                status=outcome or "to_call",
+                done=outcome is not None and due is None,
+                key_customer=person.tier >= key_tier,
+                last_order=last_order,
+                open_tickets=tickets.get(cid, 0),
+                retention_risk=is_retention_risk(recent, earlier),
+                recent_orders=recent,
+                earlier_orders=earlier,
+            )
+        )
+    entries.sort(key=lambda e: calling_rank(e, key_tier))
+    return entries
+
+
+def calling_rank(entry: QueueEntry, key_tier: int) -> tuple[int, datetime, int, str]:
+    """Callbacks by their time, then key customers, then the rest; bigger shops first within a group, and the
+    licence number last so that two terminals always show the same order."""
+    if entry.due_at is not None:
+        return (0, entry.due_at, -entry.tier, entry.customer)
+    group = 1 if entry.tier >= key_tier else 2
+    return (group, datetime.min.replace(tzinfo=UTC), -entry.tier, entry.customer)
+
+
+def is_retention_risk(recent: int, earlier: int) -> bool:
+    """Falling order frequency is the early warning of a lost customer (the response is a personal call).
+
+    A clear fall only: at most 60% of the earlier window's occasions *and* at least 3 fewer, so a shop that
+    skipped one week out of two is not flagged, nor one that went from 2 orders to 1.
+    """
+    return earlier - recent >= RETENTION_DROP and recent <= RETENTION_SHARE * earlier
+
+
+def queue_progress(entries: Iterable[QueueEntry]) -> tuple[int, int]:
+    """(done, due) for the progress line: every listed customer is due today; done ones need nothing more."""
+    listed = list(entries)
+    return sum(1 for e in listed if e.done), len(listed)
+
+
+def next_due(entries: Iterable[QueueEntry], at: datetime | None = None) -> QueueEntry | None:
+    """The call to open next (the queue's `n`): the first not done, skipping callbacks whose time has not
+    come, since calling a shop before the time it asked for is as bad as calling late."""
+    at = at or now()
+    for entry in entries:
+        if not entry.done and (entry.due_at is None or entry.due_at <= at):
+            return entry
+    return None
+
+
+def _order_day_ids(day: date, operator: str | None) -> Select[int | None]:
+    """The ids of the day's order-day customers, as a subquery: the per-customer facts are then read with
+    `customer_id IN (SELECT ...)`, which the planners join on their indexes, instead of shipping a thousand
+    bound ids with every query."""
+    query = select(col(Customer.id)).where(
+        col(Customer.active).is_(True), col(Customer.order_weekday) == day.isoweekday()
+    )
+    if operator is not None:
+        query = query.where(col(Customer.operator) == operator)
+    return query
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The queue's customers: the order-day subquery plus the few callback customers outside it."""
+
+    day_ids: Select[int | None]
+    extra: list[int]
+
+    def filters(self, column: Any) -> Iterator[ColumnElement[bool]]:
+        """One WHERE condition per query to run; together they cover every customer in the queue once."""
+        yield column.in_(self.day_ids)
+        for chunk in _chunks(self.extra):
+            yield column.in_(chunk)
+
+
+def _callbacks_due(conn: Connection, start: datetime, end: datetime, operator: str | None) -> dict[int, datetime]:
+    """Customer id → callback time, for the latest finished call of each customer (up to the day's end) whose
+    callback falls in the day. A callback belongs to the customer's usual order taker, or to whoever made
+    the call when the customer has none."""
+    later = _CALL.alias("later")
+    superseded = (
+        select(later.c.id)
+        .where(
+            later.c.customer_id == col(Call.customer_id),
+            later.c.outcome.is_not(None),
+            later.c.started_at < end,
+            or_(
+                later.c.started_at > col(Call.started_at),
+                and_(later.c.started_at == col(Call.started_at), later.c.id > col(Call.id)),
+            ),
+        )
+        .exists()
+    )
+    query = (
+        select(col(Call.customer_id), col(Call.callback_at))
+        .join(Customer, col(Customer.id) == col(Call.customer_id))
+        .where(
+            col(Call.callback_at) >= start,
+            col(Call.callback_at) < end,
+            col(Call.outcome).is_not(None),
+            col(Customer.active).is_(True),
+            ~superseded,
+        )
+    )
+    if operator is not None:
+        query = query.where(func.coalesce(col(Customer.operator), col(Call.operator)) == operator)
+    return {int(cid): at for cid, at in conn.execute(query) if at is not None}
+
+
+def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, end: datetime) -> dict[int, str]:
+    """Customer id → outcome of its last finished call started in the day. A day has a few thousand calls at
+    most, read by the `started_at` index and kept only for the queue's customers."""
+    outcomes: dict[int, str] = {}
+    rows = conn.execute(
+        select(col(Call.customer_id), col(Call.outcome))
+        .where(col(Call.started_at) >= start, col(Call.started_at) < end, col(Call.outcome).is_not(None))
+        .order_by(col(Call.started_at), col(Call.id))
+    )
+    for cid, outcome in rows:
+        if outcome is not None and cid in ids:
+            outcomes[int(cid)] = outcome  # ordered by time: the last one wins
+    return outcomes
+
+
+@dataclass
+class _History:
+    recent: int
+    earlier: int
+    last: date | None
+
+
+def _history_counts(conn: Connection, scope: _Scope, ids: Collection[int], day: date) -> dict[int, _History]:
+    """Order occasions (distinct order dates) per customer in the two retention windows, and the last order
+    date. The inner GROUP BY folds a shop's lines of one date into one occasion on the covering unique index
+    (customer, date, product), which is cheaper than COUNT(DISTINCT) on both backends; a second query finds
+    the last order of the few customers with nothing in the last 16 weeks."""
+    this_week = week_of(day)
+    mid = this_week - timedelta(weeks=RETENTION_WEEKS)
+    first = this_week - timedelta(weeks=2 * RETENTION_WEEKS)
+    order_date = col(HistoryLine.order_date)
+    out: dict[int, _History] = {}
+    for condition in scope.filters(col(HistoryLine.customer_id)):
+        dates = (
+            select(col(HistoryLine.customer_id).label("cid"), order_date.label("d"))
+            .where(condition, order_date >= first, order_date <= day)
+            .group_by(col(HistoryLine.customer_id), order_date)
+            .subquery("dates")
+        )
+        d = dates.c.d
+        rows = conn.execute(
+            select(
+                dates.c.cid,
+                func.sum(case((and_(d >= mid, d < this_week), 1), else_=0)),
+                func.sum(case((d < mid, 1), else_=0)),
+                func.max(d),
+            ).group_by(dates.c.cid)
+        )
+        for cid, recent, earlier, last in rows:
+            out[int(cid)] = _History(int(recent), int(earlier), last)
+    stale = sorted(cid for cid in ids if cid not in out)
+    for chunk in _chunks(stale):
+        lasts = conn.execute(
+            select(col(HistoryLine.customer_id), func.max(order_date))
+            .where(col(HistoryLine.customer_id).in_(chunk), order_date <= day)
+            .group_by(col(HistoryLine.customer_id))
+        )
+        for cid, last in lasts:
+            out[int(cid)] = _History(0, 0, last)
+    return out
+
+
+def _placed_orders(conn: Connection, scope: _Scope, day: date, zone: ZoneInfo) -> dict[int, list[date]]:
+    """Local dates of orders placed in this tool since 16 weeks ago (few rows: one or two a customer-week),
+    plus each customer's latest placed order before that, so `last_order` is right for long-silent shops."""
+    first = week_of(day) - timedelta(weeks=2 * RETENTION_WEEKS)
+    lo = datetime.combine(first, time(0), tzinfo=zone)
+    _, hi = day_bounds(day, zone)
+    placed_at = col(Order.placed_at)
+    out: dict[int, list[date]] = {}
+    for condition in scope.filters(col(Order.customer_id)):
+        recent = conn.execute(
+            select(col(Order.customer_id), placed_at).where(
+                condition, col(Order.status) == "placed", placed_at >= lo, placed_at < hi
+            )
+        )
+        for cid, at in recent:
+            out.setdefault(int(cid), []).append(at.astimezone(zone).date())
+        older = conn.execute(
+            select(col(Order.customer_id), func.max(placed_at))
+            .where(condition, col(Order.status) == "placed", placed_at < lo)
+            .group_by(col(Order.customer_id))
+        )
+        for cid, at in older:
+            if int(cid) not in out and at is not None:
+                out[int(cid)] = [at.astimezone(zone).date()]
+    return out
+
+
+def _occasions(history: _History | None, placed: list[date], day: date) -> tuple[int, int, date | None]:
+    """Combine the ERP history with orders placed here. An order placed here after the customer's last
+    history date is a new occasion; one on or before it is taken to be in the ERP history already (the ERP
+    holds every order, it only arrives later), so it is not counted twice."""
+    recent = history.recent if history else 0
+    earlier = history.earlier if history else 0
+    last = history.last if history else None
+    this_week = week_of(day)
+    mid = this_week - timedelta(weeks=RETENTION_WEEKS)
+    first = this_week - timedelta(weeks=2 * RETENTION_WEEKS)
+    for d in sorted(set(placed)):
+        if last is not None and d <= last:
+            continue
+        if mid <= d < this_week:
+            recent += 1
+        elif first <= d < mid:
+            earlier += 1
+        last = d
+    return recent, earlier, last
+
+
+def _open_tickets(conn: Connection, scope: _Scope) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for condition in scope.filters(col(Ticket.customer_id)):
+        rows = conn.execute(
+            select(col(Ticket.customer_id), func.count())
+            .where(condition, col(Ticket.status).in_(STILL_OPEN))
+            .group_by(col(Ticket.customer_id))
+        )
+        out.update({int(cid): int(n) for cid, n in rows})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ recording
+
+
+def validate_outcome(outcome: str) -> None:
+    if outcome not in CALL_OUTCOMES:
+        raise CallError(f"unknown outcome '{outcome}'; use one of {', '.join(CALL_OUTCOMES)}")
+
+
+def retry_time(ended_at: datetime, settings: Settings) -> datetime:
+    """When to try a shop again that did not answer or was busy: `no_answer_retry_minutes` later if that is
+    still inside today's working hours, else the next working day's opening time."""
+    calendar = WorkingCalendar.from_settings(settings)
+    candidate = ended_at + timedelta(minutes=settings.no_answer_retry_minutes)
+    local_day = ended_at.astimezone(calendar.zone).date()
+    if calendar.is_working_day(local_day):
+        opens, closes = calendar.window(local_day)
+        if candidate <= closes:
+            return max(candidate, opens).astimezone(calendar.zone)
+    day = local_day + timedelta(days=1)
+    for _ in range(3 * 366):
+        if calendar.is_working_day(day):
+            return calendar.window(day)[0].astimezone(calendar.zone)
+        day += timedelta(days=1)
+    raise CallError("no working day in the next three years; check work_days and holidays")
+
+
+def check_callback_time(callback_at: datetime, at: datetime, settings: Settings) -> datetime:
+    """A callback promised to a customer must be one somebody can keep: in the future, on a working day,
+    inside working hours."""
+    if callback_at.tzinfo is None:
+        raise CallError("the callback time must carry a UTC offset, e.g. 2026-11-23T15:00:00+08:00")
+    calendar = WorkingCalendar.from_settings(settings)
+    local = callback_at.astimezone(calendar.zone)
+    shown = local.isoformat(timespec="minutes")
+    if callback_at <= at:
+        raise CallError(f"the callback time {shown} is not in the future")
+    hours = f"{calendar.start:%H:%M}-{calendar.end:%H:%M}"
+    if not calendar.is_working_day(local.date()):
+        raise CallError(f"the callback time {shown} is not on a working day; the centre works on other days")
+    opens, closes = calendar.window(local.date())
+    if not opens <= callback_at <= closes:
+        raise CallError(f"the callback time {shown} is outside working hours ({hours})")
+    return local
+
+
+def _callback_for(outcome: str, callback_at: datetime | None, at: datetime, settings: Settings) -> datetime | None:
+    if outcome == "callback_requested" and callback_at is None:
+        raise CallError("outcome callback_requested needs the time the customer asked for (--callback-at)")
+    if outcome in FINAL_OUTCOMES and callback_at is not None:
+        raise CallError(
+            f"outcome {outcome} ends the customer's day; a callback time goes with "
+            "callback_requested, no_answer or busy"
+        )
+    if callback_at is not None:
+        return check_callback_time(callback_at, at, settings)
+    if outcome in RETRY_OUTCOMES:
+        return retry_time(at, settings)
+    return None
+
+
+def _check_note(note: str) -> str:
+    cleaned = note.strip()
+    if len(cleaned) > MAX_NOTE:
+        raise CallError(f"note is {len(cleaned)} characters, at most {MAX_NOTE}")
+    return cleaned
+
+
+def _check_operator(operator: str) -> str:
+    if not operator.strip() or len(operator) > 32:
+        raise CallError("operator: give a login of 1 to 32 characters")
+    return operator.strip()
+
+
+def _audit(conn: Connection, record: CallRecord) -> None:
+    detail = {
+        "customer": record.customer,
+        "outcome": record.outcome,
+        "duration_s": record.duration_s,
+        "callback_at": record.callback_at.isoformat() if record.callback_at else None,
+    }
+    conn.execute(
+        insert(AuditLog).values(
+            at=record.ended_at,
+            actor=record.operator,
+            action="call_recorded",
+            entity="call",
+            entity_id=str(record.call_id),
+            detail=json.dumps(detail, ensure_ascii=False),
+        )
+    )
+
+
+def record_call(
+    engine: Engine,
+    settings: Settings,
+    customer_code: str,
+    outcome: str,
+    *,
+    operator: str | None,
+    duration_s: int | None = None,
+    callback_at: datetime | None = None,
+    started_at: datetime | None = None,
+    note: str = "",
+) -> CallRecord:
+    """Record a whole call after the fact (the CLI, or a terminal that did not open it): the call ends now.
+
+    `operator=None` attributes the call to the customer's usual order taker (or `cli` when it has none), so a
+    call keyed in by a supervisor still counts on the right person's figures.
+    """
+    at = now()
+    validate_outcome(outcome)
+    cleaned = _check_note(note)
+    if duration_s is not None and not 0 <= duration_s <= MAX_DURATION_S:
+        raise CallError(f"duration {duration_s} s: give 0 to {MAX_DURATION_S} seconds")
+    if started_at is not None:
+        if started_at.tzinfo is None:
+            raise CallError("the start time must carry a UTC offset")
+        if started_at > at:
+            raise CallError("the call cannot start in the future")
+    if started_at is None:
+        started_at = at - timedelta(seconds=duration_s or 0)
+    if duration_s is None:
+        duration_s = int((at - started_at).total_seconds())
+        if duration_s > MAX_DURATION_S:
+            raise CallError(f"the call started {duration_s} s ago; at most {MAX_DURATION_S} s is believable")
+    callback = _callback_for(outcome, callback_at, at, settings)
+    with write_transaction(engine) as conn:
+        customer = conn.execute(
+            select(col(Customer.id), col(Customer.name), col(Customer.operator)).where(
+                col(Customer.code) == customer_code
+            )
+        ).first()
+        if customer is None:
+            raise CallError(f"unknown customer '{customer_code}'")
+        who = _check_operator(operator) if operator is not None else (customer.operator or "cli")
+        result = conn.execute(
+            insert(Call).values(
+                customer_id=customer.id,
+                operator=who,
+                started_at=started_at,
+                ended_at=at,
+                duration_s=duration_s,
+                outcome=outcome,
+                callback_at=callback,
+                note=cleaned,
+            )
+        )
+        call_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        record = CallRecord(
+            call_id, customer_code, customer.name, who, outcome, started_at, at, duration_s, callback, cleaned
+        )
+        _audit(conn, record)
+    return record
+
+
+def start_call(engine: Engine, customer_code: str, operator: str) -> int:
+    """Open a call row when the order taker dials, so an order or a complaint taken during the call can
+    point at it; `finish_call` sets the outcome when it ends."""
+    who = _check_operator(operator)
+    with write_transaction(engine) as conn:
+        customer_id = conn.execute(select(col(Customer.id)).where(col(Customer.code) == customer_code)).scalar()
+        if customer_id is None:
+            raise CallError(f"unknown customer '{customer_code}'")
+        result = conn.execute(insert(Call).values(customer_id=customer_id, operator=who, started_at=now()))
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def finish_call(
+    engine: Engine,
+    settings: Settings,
+    call_id: int,
+    outcome: str,
+    *,
+    callback_at: datetime | None = None,
+    duration_s: int | None = None,
+    note: str = "",
+) -> CallRecord:
+    """End a call opened by `start_call`: its outcome, callback and duration (from its start unless the
+    telephone system's figure is given). A call is finished once; a second outcome is refused."""
+    at = now()
+    validate_outcome(outcome)
+    cleaned = _check_note(note)
+    if duration_s is not None and not 0 <= duration_s <= MAX_DURATION_S:
+        raise CallError(f"duration {duration_s} s: give 0 to {MAX_DURATION_S} seconds")
+    callback = _callback_for(outcome, callback_at, at, settings)
+    with write_transaction(engine) as conn:
+        row = conn.execute(
+            select(col(Call.started_at), col(Call.outcome), col(Call.operator), col(Customer.code), col(Customer.name))
+            .join(Customer, col(Customer.id) == col(Call.customer_id))
+            .where(col(Call.id) == call_id)
+        ).first()
+        if row is None:
+            raise CallError(f"unknown call {call_id}")
+        started_at, previous, who, code, name = row
+        if previous is not None:
+            raise CallError(f"call {call_id} was already recorded as {previous}")
+        if duration_s is None:
+            duration_s = min(MAX_DURATION_S, max(0, int((at - started_at).total_seconds())))
+        done = conn.execute(
+            update(Call)
+            .where(col(Call.id) == call_id, col(Call.outcome).is_(None))
+            .values(ended_at=at, duration_s=duration_s, outcome=outcome, callback_at=callback, note=cleaned)
+        )
+        if done.rowcount != 1:  # another terminal finished it between our read and write (PostgreSQL)
+            raise CallError(f"call {call_id} was already recorded")
+        record = CallRecord(call_id, code, name, who, outcome, started_at, at, duration_s, callback, cleaned)
+        _audit(conn, record)
+    return record

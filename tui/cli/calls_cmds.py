@@ -1,0 +1,161 @@
+"""`telesales calls queue|record`: thin shells over `orders.calls`, which owns the calling order, the status
+rules and the callback times; this module parses arguments and turns results into text, JSON and exit codes.
+
+Every malformed value (an outcome, a date, a time, a duration) is parsed here or in `orders/` rather than by
+Typer, so it exits 1 with a sentence, as the contract wants for bad input, not 2 with a usage dump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.cells import cell_len
+from sqlalchemy import Engine
+
+from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call
+from tui.cli.main import CliError, CliState, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+
+calls_app = typer.Typer(help="The day's call list and call outcomes.", no_args_is_help=True)
+app.add_typer(calls_app, name="calls")
+
+
+@contextmanager
+def _calls_database(state: CliState) -> Iterator[Engine]:
+    engine = open_database(state)
+    try:
+        yield engine
+    except CallError as exc:
+        raise CliError(str(exc), kind=exc.kind) from exc
+    finally:
+        engine.dispose()
+
+
+def _pad(value: str, width: int) -> str:
+    """Pad to terminal cells, not characters: a Chinese character takes two cells."""
+    return value + " " * max(0, width - cell_len(value))
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+
+def _parse_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise CliError(f"--date {raw!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-23") from exc
+
+
+def _parse_moment(raw: str, zone: ZoneInfo) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise CliError(f"--callback-at {raw!r} is not an ISO-8601 date-time, e.g. 2026-11-23T15:00:00+08:00") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)  # a bare local time means the centre's clock
+    return value
+
+
+def _parse_duration(raw: str) -> int:
+    try:
+        seconds = int(raw)
+    except ValueError as exc:
+        raise CliError(f"--duration {raw!r} is not a whole number of seconds") from exc
+    if seconds < 0:
+        raise CliError(f"--duration {seconds}: a call cannot last less than 0 seconds")
+    return seconds
+
+
+def _flags(entry: QueueEntry) -> str:
+    flags = []
+    if entry.open_ticket:
+        flags.append("ticket")
+    if entry.retention_risk:
+        flags.append("falling")
+    return ",".join(flags)
+
+
+def _status(entry: QueueEntry) -> str:
+    if entry.status == "to_call":
+        return "to call"
+    return f"called: {entry.status}" + (" (done)" if entry.done else "")
+
+
+@calls_app.command("queue")
+def queue_cmd(
+    ctx: typer.Context,
+    day: Annotated[str | None, typer.Option("--date", help="The day, YYYY-MM-DD; default today.")] = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Only this order taker's customers; default the whole team.")
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The day's call list: callbacks due at their time, then key customers, then the rest."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        settings = state.settings()
+        zone = settings.zone
+        wanted = _parse_date(day) if day is not None else None
+        with _calls_database(state) as engine:
+            entries = call_queue(engine, settings, day=wanted, operator=operator)
+        if as_json:
+            emit_json([e.as_json(zone) for e in entries])
+            return
+        done, due = queue_progress(entries)
+        if not entries:
+            typer.echo("no calls due")
+            return
+        table = [["#", "DUE", "CUSTOMER", "SHOP", "OWNER", "TIER", "STATUS", "LAST ORDER", "FLAGS"]]
+        for n, e in enumerate(entries, 1):
+            when = e.due_at.astimezone(zone).strftime("%H:%M") if e.due_at is not None else ""
+            tier = f"{e.tier}*" if e.key_customer else str(e.tier)
+            last = e.last_order.isoformat() if e.last_order else "-"
+            table.append([str(n), when, e.customer, e.name, e.owner or "", tier, _status(e), last, _flags(e)])
+        typer.echo(_table(table))
+        typer.echo(f"done {done} / due {due}")
+
+
+@calls_app.command("record")
+def record_cmd(
+    ctx: typer.Context,
+    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE", help="The customer's licence number.")],
+    outcome: Annotated[
+        str,
+        typer.Option("--outcome", help="ordered, no_answer, busy, closed, refused, wrong_number, callback_requested."),
+    ],
+    callback_at: Annotated[
+        str | None, typer.Option("--callback-at", help="When to call back, ISO-8601 (needed for callback_requested).")
+    ] = None,
+    duration: Annotated[str | None, typer.Option("--duration", help="Length of the call in seconds.")] = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Who made the call; default the customer's order taker.")
+    ] = None,
+    note: Annotated[str, typer.Option("--note", help="A note on the call.")] = "",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record how a call ended; no answer and busy schedule a callback by themselves."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        settings = state.settings()
+        zone = settings.zone
+        when = _parse_moment(callback_at, zone) if callback_at is not None else None
+        seconds = _parse_duration(duration) if duration is not None else None
+        with _calls_database(state) as engine:
+            record = record_call(
+                engine, settings, customer, outcome, operator=operator, duration_s=seconds, callback_at=when, note=note
+            )
+        if as_json:
+            emit_json(record.as_json(zone))
+            return
+        line = f"call {record.call_id} recorded: {record.customer} {record.name} {record.outcome}"
+        if record.callback_at is not None:
+            line += f", call back {record.callback_at.astimezone(zone).isoformat(timespec='minutes')}"
+        typer.echo(line)
