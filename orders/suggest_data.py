@@ -153,6 +153,7 @@ def load_peers(conn: Connection, customers: list[Customer], week: date) -> dict[
     if not districts:
         return {}
     start = week - timedelta(weeks=PEER_WEEKS)
+    bands = {tier_band(c.tier) for c in customers}
     q = (
         select(
             CUSTOMER.c.district, CUSTOMER.c.tier, HISTORY.c.product_id, func.count(func.distinct(HISTORY.c.customer_id))
@@ -161,6 +162,9 @@ def load_peers(conn: Connection, customers: list[Customer], week: date) -> dict[
         .where(and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < week, CUSTOMER.c.district.in_(districts)))
         .group_by(CUSTOMER.c.district, CUSTOMER.c.tier, HISTORY.c.product_id)
     )
+    if len(bands) == 1:  # one shop (a call being opened): only its own tier band counts
+        band = next(iter(bands))
+        q = q.where(CUSTOMER.c.tier.between(band * 5 + 1, band * 5 + 5))
     peers: dict[tuple[str | None, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for district, tier, product, shops in conn.execute(q):
         peers[(district, tier_band(int(tier)))][int(product)] += int(shops)
@@ -168,9 +172,18 @@ def load_peers(conn: Connection, customers: list[Customer], week: date) -> dict[
 
 
 def load_inputs(
-    conn: Connection, week: date, *, codes: Sequence[str] | None = None, weekday: int | None = None
+    conn: Connection,
+    week: date,
+    *,
+    codes: Sequence[str] | None = None,
+    weekday: int | None = None,
+    season: Season | None = None,
 ) -> SuggestInputs:
-    """The inputs for `codes` (every active customer when None, or those whose order day is `weekday`)."""
+    """The inputs for `codes` (every active customer when None, or those whose order day is `weekday`).
+
+    `season` is the same for every customer of a week and costs a scan of the whole history: a screen that
+    opens call after call passes the one it loaded once.
+    """
     customers = _customers(conn, codes, weekday)
     everyone = codes is None and weekday is None
     return SuggestInputs(
@@ -179,7 +192,7 @@ def load_inputs(
         customers=customers,
         histories=_histories(conn, customers, week, everyone),
         limits=load_week_limits(conn, week, None if everyone or len(customers) > 500 else [c.id for c in customers]),
-        season=load_season(conn, week),
+        season=season if season is not None else load_season(conn, week),
         peers=load_peers(conn, customers, week),
     )
 

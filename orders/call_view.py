@@ -1,0 +1,185 @@
+"""Everything the call screen shows about one customer, read in one go when a call opens.
+
+The screen paints at once and fills this in from a worker; keeping the reads here means the TUI holds no
+query, and the same view can be checked in a test without a screen. The season (a scan of the whole
+history, the same for every customer of a week) is passed in by a caller that opens call after call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import Engine, and_, select
+
+from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from orders.clock import now, today, week_of
+from orders.drafts import DraftLine
+from orders.quotas import WeekLimits
+from orders.readback import Flag, line_flags
+from orders.settings import Settings
+from orders.suggest import Item, Season, Suggestion, suggest, usual_quantities
+from orders.suggest_data import UnknownCustomer, load_inputs
+from orders.tickets import TicketRow, customer_open_tickets
+
+RECENT_ORDERS = 3
+
+
+@dataclass(frozen=True)
+class PastOrder:
+    day: date
+    lines: tuple[tuple[str, int], ...]  # (product name, cartons)
+
+    @property
+    def cartons(self) -> int:
+        return sum(q for _n, q in self.lines)
+
+
+@dataclass
+class CustomerCard:
+    code: str
+    name: str
+    owner: str | None
+    phone: str | None
+    tier: int
+    district: str | None
+    order_weekday: int
+    notes: str
+    key_customer: bool
+    recent: list[PastOrder] = field(default_factory=list)
+    tickets: list[TicketRow] = field(default_factory=list)
+
+
+@dataclass
+class CallView:
+    """What the call screen needs: the card, the suggestion, and what each product may still be ordered."""
+
+    card: CustomerCard
+    customer_id: int
+    week: date
+    suggestion: Suggestion
+    limits: WeekLimits
+    items: dict[str, Item]  # by product code
+    usual: dict[str, int]  # product code -> typical cartons when the shop orders it
+    short: list[str]  # names of products limited this week that this shop buys
+    new_products: list[str]
+
+    def remaining(self, code: str) -> tuple[int | None, int | None]:
+        """(quota left for this shop, supply left over all shops) for a product; None means no limit."""
+        item = self.items.get(code)
+        if item is None:
+            return None, None
+        return (
+            self.limits.quota_left(self.customer_id, self.card.tier, item.id),
+            self.limits.supply_left(item.id),
+        )
+
+    def flags(self, line: DraftLine, lang: Literal["zh", "en"]) -> list[Flag]:
+        quota_left, supply_left = self.remaining(line.code)
+        return line_flags(
+            line, usual=self.usual.get(line.code), quota_left=quota_left, supply_left=supply_left, lang=lang
+        )
+
+
+def _recent_orders(engine: Engine, customer_id: int, names: dict[int, str]) -> list[PastOrder]:
+    """The shop's last few orders, ERP history and orders placed here together, newest first."""
+    by_day: dict[date, dict[str, int]] = {}
+    with engine.connect() as conn:
+        last_days = [
+            d
+            for (d,) in conn.execute(
+                select(HISTORY.c.order_date)
+                .where(HISTORY.c.customer_id == customer_id)
+                .group_by(HISTORY.c.order_date)
+                .order_by(HISTORY.c.order_date.desc())
+                .limit(RECENT_ORDERS)
+            )
+        ]
+        if last_days:
+            for day, product, qty in conn.execute(
+                select(HISTORY.c.order_date, HISTORY.c.product_id, HISTORY.c.qty).where(
+                    and_(HISTORY.c.customer_id == customer_id, HISTORY.c.order_date.in_(last_days))
+                )
+            ):
+                lines = by_day.setdefault(day, {})
+                lines[names.get(product, str(product))] = lines.get(names.get(product, str(product)), 0) + qty
+        for placed_at, product, qty in conn.execute(
+            select(ORDER.c.placed_at, ORDER_LINE.c.product_id, ORDER_LINE.c.qty)
+            .join(ORDER_LINE, ORDER_LINE.c.order_id == ORDER.c.id)
+            .where(and_(ORDER.c.customer_id == customer_id, ORDER.c.status == "placed"))
+            .order_by(ORDER.c.placed_at.desc())
+            .limit(50)
+        ):
+            day = placed_at.date()
+            lines = by_day.setdefault(day, {})
+            lines[names.get(product, str(product))] = lines.get(names.get(product, str(product)), 0) + qty
+    days = sorted(by_day, reverse=True)[:RECENT_ORDERS]
+    return [PastOrder(d, tuple(sorted(by_day[d].items(), key=lambda kv: -kv[1]))) for d in days]
+
+
+def load_call_view(
+    engine: Engine,
+    settings: Settings,
+    code: str,
+    *,
+    season: Season | None = None,
+    lang: Literal["zh", "en"] = "zh",
+) -> CallView:
+    """Read the customer card, the suggestion for this week and the week's limits; raises UnknownCustomer."""
+    week = week_of(today(settings.zone))
+    with engine.connect() as conn:
+        row = conn.execute(select(CUSTOMER).where(CUSTOMER.c.code == code)).first()
+        if row is None:
+            raise UnknownCustomer(f"no customer with code '{code}'")
+        inputs = load_inputs(conn, week, codes=[code], season=season)
+        names = {int(pid): str(name) for pid, name in conn.execute(select(PRODUCT.c.id, PRODUCT.c.name))}
+    customer = inputs.customers[0]
+    shop = inputs.histories[customer.id]
+    made = suggest(
+        shop,
+        week,
+        inputs.catalog,
+        limits=inputs.limits,
+        season=inputs.season,
+        peers=inputs.peers,
+        order_day=inputs.order_day(customer),
+        new_product_weeks=settings.new_product_weeks,
+        lang=lang,
+    )
+    by_id = inputs.catalog
+    usual = {by_id[p].code: q for p, q in usual_quantities(shop, week).items() if p in by_id}
+    bought = {p for lines in shop.weeks.values() for p in lines}
+    short = sorted(by_id[p].name for p in bought if p in by_id and inputs.limits.is_limited(p) and by_id[p].active)
+    card = CustomerCard(
+        code=row.code,
+        name=row.name,
+        owner=row.owner,
+        phone=row.phone,
+        tier=int(row.tier),
+        district=row.district,
+        order_weekday=int(row.order_weekday),
+        notes=row.notes or "",
+        key_customer=int(row.tier) >= settings.key_customer_tier,
+        recent=_recent_orders(engine, customer.id, names),
+        tickets=customer_open_tickets(engine, code, at=now()),
+    )
+    return CallView(
+        card=card,
+        customer_id=customer.id,
+        week=week,
+        suggestion=made,
+        limits=inputs.limits,
+        items={item.code: item for item in by_id.values()},
+        usual=usual,
+        short=short,
+        new_products=[line.name for line in made.lines if line.kind == "new"],
+    )
+
+
+def call_started_at(draft_started: str) -> datetime:
+    """The instant a (possibly reopened) call began, for the timer; now when the draft has none."""
+    try:
+        return datetime.fromisoformat(draft_started) if draft_started else now()
+    except ValueError:
+        return now()
