@@ -1,24 +1,42 @@
-"""The Textual app. Until the call screens land it shows one screen: what the database holds.
+"""The Textual app: sign in, the day's call queue, the call screen.
 
 Import this module only after `tui.i18n.set_language()`: binding descriptions are fixed at class creation.
+The app holds what every screen shares (the signed-in user, the matcher index, the week's seasonal index,
+the draft store) and watches the database: when a worker finds it gone, a banner says so and a probe retries
+until it answers again, while the screens keep working on what they have.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
-from textual.app import App, ComposeResult
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from orders.settings import Settings
+from orders.clock import today, week_of
+from orders.drafts import Draft, DraftStore
+from orders.match_data import load_catalog
+from orders.matching import MatchIndex
+from orders.settings import Settings, data_dir
+from orders.suggest import Item, Season
+from orders.suggest_data import load_catalog_items, load_season
+from orders.users import SignedIn
+from scripts_lib.loader import ScriptLibrary
 from tui.i18n import t
-from tui.screens.summary import SummaryScreen
+
+DB_RETRY_SECONDS = 2.0
 
 
 def key_label(key: str) -> str:
@@ -31,13 +49,18 @@ def key_label(key: str) -> str:
     return "+".join([*(m.capitalize() for m in mods), last])
 
 
+def is_connection_error(exc: BaseException) -> bool:
+    """A database that went away (server down, connection killed, file locked out) rather than a bug."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
 class HelpScreen(ModalScreen[None]):
     """Every key of the screen underneath, with what it does: the footer has room for only four."""
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    #help-box { width: 60; height: auto; border: round $accent; padding: 0 1;
-                background: $panel; }
+    #help-box { width: 76; max-height: 22; height: auto; border: round $accent; padding: 0 1;
+                background: $panel; overflow-y: auto; }
     #help-box > Static { width: 100%; }
     #help-title { text-style: bold; }
     """
@@ -72,27 +95,118 @@ class TelesalesApp(App[None]):
     TITLE = t("app.title")
     BINDINGS = [  # noqa: RUF012
         Binding("f1", "help", t("key.help"), tooltip=t("key.help.tip"), id="app.help", key_display="F1"),
-        Binding("ctrl+q", "quit", t("key.quit"), tooltip=t("key.quit.tip"), id="app.quit", show=False,
-                priority=True),
+        Binding("ctrl+q", "quit", t("key.quit"), tooltip=t("key.quit.tip"), id="app.quit", show=False, priority=True),
     ]
+    db_down: reactive[bool] = reactive(False)
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, drafts: DraftStore | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.settings = settings
+        self.drafts = drafts or DraftStore(data_dir() / "drafts")
+        self.user: SignedIn | None = None
+        self.matcher: MatchIndex | None = None
+        self.season: Season | None = None
+        self.items: dict[str, Item] = {}  # the catalog by product code: prices for the draft
+        self.scripts: ScriptLibrary | None = None
+        self.db_error = ""
+        # one writer thread: drafts reach the disk in the order they changed, off the event loop
+        self._draft_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draft")
 
     def on_mount(self) -> None:
-        self.push_screen(SummaryScreen(self.engine, self.settings))
+        from tui.screens.login import LoginScreen
 
-    def help_keys(self) -> list[tuple[str, str, str]]:
-        """Our keys active on the current screen, with the command palette's key added in our language."""
+        self.push_screen(LoginScreen())
+
+    # ------------------------------------------------------------------------------------------ session
+
+    def signed_in(self, user: SignedIn) -> None:
+        """Open the day's queue for the user; the matcher and season load meanwhile, off the event loop."""
+        from tui.screens.queue import QueueScreen
+
+        self.user = user
+        self.sub_title = f"{user.name} ({t('role.' + user.role)})"
+        self.load_shared()
+        self.switch_screen(QueueScreen())
+
+    @work(thread=True, exclusive=True, group="shared", exit_on_error=False)
+    def load_shared(self) -> None:
+        try:
+            matcher = MatchIndex.build(load_catalog(self.engine))
+            with self.engine.connect() as conn:
+                items = {item.code: item for item in load_catalog_items(conn).values()}
+            self.call_from_thread(self._matcher_loaded, matcher, items)
+            with self.engine.connect() as conn:
+                season = load_season(conn, week_of(today(self.settings.zone)))
+        except Exception as exc:  # shown as the banner; the screens fall back to what they have
+            self.call_from_thread(self.database_failed, exc)
+            return
+        self.call_from_thread(setattr, self, "season", season)
+
+    def _matcher_loaded(self, matcher: MatchIndex, items: dict[str, Item]) -> None:
+        self.matcher = matcher
+        self.items = items
+        screen = self.screen
+        refresh = getattr(screen, "_refresh_candidates", None)
+        if refresh is not None:
+            refresh()
+
+    # ------------------------------------------------------------------------------------------ drafts
+
+    def save_draft(self, draft: Draft) -> None:
+        """Queue a snapshot of the draft for the disk; failures are reported, the draft stays in memory."""
+        snapshot = Draft.from_dict(draft.as_dict())
+        future = self._draft_writer.submit(self.drafts.save, snapshot)
+        future.add_done_callback(self._draft_saved)
+
+    def _draft_saved(self, future: object) -> None:
+        exc = getattr(future, "exception", lambda: None)()
+        if exc is not None:
+            self.call_from_thread(self.notify, t("draft.save_failed", error=str(exc)[:80]), severity="error")
+
+    def discard_draft(self, draft: Draft) -> None:
+        self._draft_writer.submit(self.drafts.discard, draft.operator, draft.customer)
+
+    def flush_drafts(self) -> None:
+        """Wait until every queued draft is on disk (tests, and quitting)."""
+        self._draft_writer.submit(lambda: None).result()
+
+    # ---------------------------------------------------------------------------------------- database
+
+    def database_failed(self, exc: BaseException) -> None:
+        """A worker lost the database: show the banner and probe until it answers."""
+        self.db_error = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        if not self.db_down:
+            self.db_down = True
+            self.set_timer(DB_RETRY_SECONDS, self.probe_database)
+
+    @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
+    def probe_database(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            self.call_from_thread(self.set_timer, DB_RETRY_SECONDS, self.probe_database)
+            return
+        self.call_from_thread(self._database_back)
+
+    def _database_back(self) -> None:
+        self.db_down = False
+        if self.user is not None and self.matcher is None:
+            self.load_shared()
+
+    # ------------------------------------------------------------------------------------ help, palette
+
+    def help_keys(self, screen: Screen[object] | None = None) -> list[tuple[str, str, str]]:
+        """Our keys active on the screen, with the command palette's key added in our language."""
+        screen = screen or self.screen
         seen: set[tuple[str, str, str]] = set()
         rows: list[tuple[str, str, str]] = []
-        for key, active in self.screen.active_bindings.items():
+        for key, active in screen.active_bindings.items():
             description = active.binding.description or active.binding.tooltip
             if not description or active.binding.id is None:  # ours all have ids; Textual's focus/copy keys don't
                 continue
-            row = (key_label(key), description, active.binding.tooltip)
+            row = (key_label(active.binding.key_display or key), description, active.binding.tooltip)
             if row not in seen:
                 seen.add(row)
                 rows.append(row)
@@ -104,3 +218,17 @@ class TelesalesApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.help_keys()))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Every key of the screen as a command, in our language, then Textual's own (theme, quit …)."""
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if binding.id is None or not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            title = f"{binding.description} ({key_label(binding.key_display or key)})"
+            yield SystemCommand(
+                title, binding.tooltip or binding.description, partial(self.run_action, binding.action, active.node)
+            )
+        yield from super().get_system_commands(screen)

@@ -3,6 +3,17 @@
 from tui.cli.main import app, main
 
 # Command modules register their commands on `app` when imported.
-from tui.cli import calls_cmds, db_cmds, data_cmds, demo_cmd, match_cmd, suggest_cmd, ticket_cmds, user_cmds  # noqa: F401  isort: skip
+from tui.cli import (  # noqa: F401  isort: skip
+    calls_cmds,
+    data_cmds,
+    db_cmds,
+    demo_cmd,
+    match_cmd,
+    order_cmds,
+    script_cmds,
+    suggest_cmd,
+    ticket_cmds,
+    user_cmds,
+)
 
 __all__ = ["app", "main"]

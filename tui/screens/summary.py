@@ -108,6 +108,7 @@ class SummaryScreen(Screen[None]):
     BINDINGS = [  # noqa: RUF012  (Textual's own convention)
         Binding("r", "refresh", t("key.refresh"), tooltip=t("key.refresh.tip"), id="summary.refresh"),
         Binding("q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="summary.quit"),
+        Binding("escape", "back", t("key.back"), tooltip=t("key.back.tip"), id="summary.back"),
     ]
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
@@ -127,6 +128,10 @@ class SummaryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load_summary()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:  # the login screen is underneath: go back to it
+            self.app.pop_screen()
 
     def action_refresh(self) -> None:
         self.query_one("#summary-table", Static).update(t("summary.loading"))

@@ -1,0 +1,442 @@
+"""The call's dialogs: a quantity, the read-back that places the order, the outcome, a complaint.
+
+Each is a `ModalScreen` dismissed with its result, so the call screen underneath keeps its state; database
+work runs in thread workers and a refusal or a lost connection is shown in the dialog, which stays open and
+keeps what was typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any, cast
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
+from orders.call_view import CallView
+from orders.clock import now, today, week_of
+from orders.drafts import Draft
+from orders.placement import (
+    LineProblem,
+    OrderDatabaseError,
+    PlacedOrder,
+    PlacementError,
+    orders_for_week,
+    place_order,
+)
+from orders.quantity import MAX_CARTONS
+from orders.readback import readout
+from orders.tickets import TicketError, TicketRow, open_ticket, reply_promise
+from tui.app import is_connection_error
+from tui.i18n import language, t
+from tui.money import yuan
+from tui.widgets.banner import DbBanner
+
+if TYPE_CHECKING:
+    from tui.app import TelesalesApp
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{ width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+    background: $panel; padding: 0 1; }}
+{name} .title {{ text-style: bold; }}
+{name} .message {{ height: auto; }}
+{name} .error {{ color: $error; height: auto; }}
+"""
+
+
+class QuantityDialog(ModalScreen[int | None]):
+    """How many cartons, when none was heard (or to change a line)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="QuantityDialog") + "QuantityDialog > Vertical { width: 44; }"
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="qty.cancel"),
+    ]
+
+    def __init__(self, name: str, current: int | None = None) -> None:
+        super().__init__()
+        self.product = name
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(t("qty.title", name=self.product), classes="title")
+            yield Input(
+                value="" if self.current is None else str(self.current),
+                placeholder=t("qty.placeholder"),
+                id="qty",
+                restrict=r"[0-9]*",
+                max_length=4,
+            )
+            yield Static("", classes="error", id="qty-error")
+        yield Footer()
+
+    @on(Input.Submitted, "#qty")
+    def _submit(self, event: Input.Submitted) -> None:
+        raw = event.value.strip()
+        if not raw.isdigit() or not 0 < int(raw) <= MAX_CARTONS:
+            self.query_one("#qty-error", Static).update(t("qty.bad", most=MAX_CARTONS))
+            return
+        self.dismiss(int(raw))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def problem_text(p: LineProblem) -> str:
+    """A refused line in the order taker's words (the rule's own sentence when there is no shorter one)."""
+    name = p.name or p.code
+    if p.reason == "quota_exceeded":
+        return t("refused.quota", name=name, left=p.remaining if p.remaining is not None else 0, limit=p.limit)
+    if p.reason == "supply_exhausted":
+        return t("refused.supply", name=name, left=p.remaining if p.remaining is not None else 0)
+    if p.reason == "inactive_product":
+        return t("refused.inactive", name=name)
+    if p.reason == "cutoff_passed":
+        return t("refused.cutoff")
+    return p.text or f"{name}: {p.reason}"
+
+
+class ReadbackScreen(ModalScreen[PlacedOrder | None]):
+    """Every line as it will be read out, with what might be misheard; Enter places the order."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ReadbackScreen")
+        + """
+    ReadbackScreen #readback-lines { height: auto; max-height: 14; }
+    """
+    )
+    BINDINGS = [  # noqa: RUF012
+        Binding("enter", "place", t("key.place"), tooltip=t("key.place.tip"), id="readback.place", key_display="Enter"),
+        Binding("escape", "back", t("key.back_draft"), tooltip=t("key.back_draft.tip"), id="readback.back"),
+    ]
+
+    def __init__(self, code: str, draft: Draft, view: CallView | None) -> None:
+        super().__init__()
+        self.code = code
+        self.draft = draft
+        self.view = view
+        self.busy = False
+        self.waiting_for_db = False
+        self.maybe_written = False
+
+    @property
+    def telesales(self) -> TelesalesApp:
+        return cast("TelesalesApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield DbBanner()
+            yield Static(t("readback.title"), classes="title")
+            with VerticalScroll(id="readback-lines"):
+                yield Static(self._table(), id="readback-table")
+            yield Static(
+                Text(t("draft.total", cartons=self.draft.cartons, amount=yuan(self.draft.total_fen)), style="bold"),
+                classes="message",
+            )
+            yield Static(Text(t("readback.hint"), style="dim"), id="readback-status", classes="message")
+            yield Static("", classes="error", id="readback-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "db_down", self._db_changed, init=False)
+
+    def _table(self, problems: dict[str, str] | None = None) -> Table:
+        lang = language()
+        table = Table(box=None, padding=(0, 1, 0, 0), expand=True, show_header=True)
+        table.add_column("#", justify="right", no_wrap=True)
+        table.add_column(t("readback.col.line"), ratio=3)
+        table.add_column(t("readback.col.price"), justify="right", no_wrap=True)
+        table.add_column(t("readback.col.amount"), justify="right", no_wrap=True)
+        table.add_column(t("readback.col.check"), ratio=3)
+        for i, line in enumerate(self.draft.lines, 1):
+            flags = self.view.flags(line, lang) if self.view is not None else []
+            check = Text()
+            for flag in flags:
+                check.append(flag.text + " ", style="bold red" if flag.blocking else "yellow")
+            if problems and line.code in problems:
+                check.append(problems[line.code], style="bold red")
+            table.add_row(
+                str(i), Text(readout(line, lang), style="bold"), yuan(line.price_fen), yuan(line.total_fen), check
+            )
+        return table
+
+    def action_back(self) -> None:
+        if self.busy and not self.waiting_for_db:
+            return
+        self.dismiss(None)
+
+    def action_place(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self._status(t("readback.placing"))
+        self.place()
+
+    def _status(self, message: str, style: str = "bold") -> None:
+        self.query_one("#readback-status", Static).update(Text(message, style=style))
+
+    @work(thread=True, exclusive=True, group="place", exit_on_error=False)
+    def place(self) -> None:
+        app = self.telesales
+        operator = app.user.login if app.user else self.draft.operator
+        try:
+            if self.maybe_written:  # the last attempt died while committing: look before placing again
+                for order in orders_for_week(app.engine, self.code, week_of(today(app.settings.zone))):
+                    if self.draft.call_id is not None and order.call_id == self.draft.call_id:
+                        self.app.call_from_thread(self.dismiss, order)
+                        return
+            order = place_order(
+                app.engine,
+                app.settings,
+                self.code,
+                [(line.code, line.qty) for line in self.draft.lines],
+                operator=operator,
+                call_id=self.draft.call_id,
+            )
+        except OrderDatabaseError as exc:
+            self.maybe_written = self.maybe_written or exc.maybe_written
+            self.app.call_from_thread(self._lost_database, exc)
+            return
+        except PlacementError as exc:
+            self.app.call_from_thread(self._refused, exc)
+            return
+        except Exception as exc:
+            if is_connection_error(exc):
+                self.app.call_from_thread(self._lost_database, exc)
+            else:
+                self.app.call_from_thread(self._refused, PlacementError(str(exc), kind="error"))
+            return
+        self.app.call_from_thread(self.dismiss, order)
+
+    def _refused(self, exc: PlacementError) -> None:
+        self.busy = False
+        problems = {p.code: problem_text(p) for p in exc.lines}
+        self.query_one("#readback-table", Static).update(self._table(problems))
+        general = [problem_text(p) for p in exc.lines if p.code not in {line.code for line in self.draft.lines}]
+        message = t("readback.refused") + (" " + " ".join(general) if general else "")
+        if not exc.lines:
+            message += " " + exc.message
+        self.query_one("#readback-error", Static).update(Text(message))
+        self._status(t("readback.kept"), "dim")
+
+    def _lost_database(self, exc: BaseException) -> None:
+        self.waiting_for_db = True
+        self.telesales.database_failed(exc)
+        self._status(t("readback.waiting"), "bold yellow")
+
+    def _db_changed(self, down: Any) -> None:
+        if not down and self.waiting_for_db:
+            self.waiting_for_db = False
+            self._status(t("readback.placing"))
+            self.place()
+
+
+class OutcomeScreen(ModalScreen[tuple[str, datetime | None] | None]):
+    """How the call ended; a callback needs a time (HH:MM today, or YYYY-MM-DD HH:MM)."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="OutcomeScreen")
+        + """
+    OutcomeScreen > Vertical { width: 56; }
+    OutcomeScreen OptionList { height: auto; max-height: 9; }
+    """
+    )
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "cancel", t("key.back_call"), tooltip=t("key.back_call.tip"), id="outcome.cancel"),
+        Binding(
+            "tab", "app.focus_next", t("key.next_field"), tooltip=t("key.next_field.tip"), id="outcome.tab", show=False
+        ),
+    ]
+
+    def __init__(self, *, placed: bool, unplaced: int) -> None:
+        super().__init__()
+        self.placed = placed
+        self.unplaced = unplaced
+        self.warned = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(t("outcome.title"), classes="title")
+            yield OptionList(*[Option(t("outcome." + o), id=o) for o in CALL_OUTCOMES], id="outcomes")
+            yield Input(placeholder=t("outcome.time_placeholder"), id="callback-time", max_length=16)
+            yield Static("", classes="error", id="outcome-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        options = self.query_one("#outcomes", OptionList)
+        options.highlighted = CALL_OUTCOMES.index("ordered" if self.placed else "no_answer")
+        options.focus()
+
+    @on(OptionList.OptionSelected, "#outcomes")
+    def _chosen(self) -> None:
+        self._confirm()
+
+    @on(Input.Submitted, "#callback-time")
+    def _time_entered(self) -> None:
+        self._confirm()
+
+    def _error(self, message: str) -> None:
+        self.query_one("#outcome-error", Static).update(Text(message))
+
+    def _confirm(self) -> None:
+        options = self.query_one("#outcomes", OptionList)
+        index = options.highlighted if options.highlighted is not None else 0
+        outcome = CALL_OUTCOMES[index]
+        if outcome == "ordered" and not self.placed:
+            self._error(t("outcome.not_placed"))
+            return
+        raw = self.query_one("#callback-time", Input).value.strip()
+        callback_at: datetime | None = None
+        if raw:
+            parsed = parse_callback(raw, cast("TelesalesApp", self.app).settings.zone)
+            if parsed is None:
+                self._error(t("outcome.bad_time", value=raw))
+                self.query_one("#callback-time", Input).focus()
+                return
+            callback_at = parsed
+        if outcome == "callback_requested" and callback_at is None:
+            self._error(t("outcome.need_time"))
+            self.query_one("#callback-time", Input).focus()
+            return
+        if self.unplaced and not self.warned:
+            self.warned = True
+            self._error(t("outcome.unplaced", n=self.unplaced))
+            return
+        self.dismiss((outcome, callback_at))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def parse_callback(raw: str, zone: Any) -> datetime | None:
+    """HH:MM (today) or YYYY-MM-DD HH:MM, in the centre's time zone; None when it is neither."""
+    try:
+        if len(raw) <= 5:
+            hour, minute = (int(p) for p in raw.replace(":", ":").split(":"))
+            return datetime.combine(today(zone), time(hour, minute), tzinfo=zone)
+        day_part, time_part = raw.replace("T", " ").split()
+        hour, minute = (int(p) for p in time_part.split(":"))
+        return datetime.combine(date.fromisoformat(day_part), time(hour, minute), tzinfo=zone)
+    except ValueError:
+        return None
+
+
+class ComplaintScreen(ModalScreen[TicketRow | None]):
+    """Log a complaint without leaving the call: category, the customer's words, then the reply time to
+    read out."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS.format(name="ComplaintScreen")
+        + """
+    ComplaintScreen OptionList { height: 6; }
+    ComplaintScreen #promise { height: auto; color: $success; text-style: bold; }
+    """
+    )
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "close", t("key.back_call"), tooltip=t("key.back_call.tip"), id="complaint.close"),
+        Binding(
+            "tab",
+            "app.focus_next",
+            t("key.next_field"),
+            tooltip=t("key.next_field.tip"),
+            id="complaint.tab",
+            show=False,
+        ),
+    ]
+
+    def __init__(self, code: str, shop: str, call_id: int | None) -> None:
+        super().__init__()
+        self.code = code
+        self.shop = shop
+        self.call_id = call_id
+        self.ticket: TicketRow | None = None
+        self.busy = False
+
+    @property
+    def telesales(self) -> TelesalesApp:
+        return cast("TelesalesApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield DbBanner()
+            yield Static(t("complaint.title", shop=self.shop), classes="title")
+            yield OptionList(*[Option(t("category." + c), id=c) for c in TICKET_CATEGORIES], id="categories")
+            yield Input(placeholder=t("complaint.words"), id="complaint-text", max_length=2000)
+            yield Static(Text(t("complaint.hint"), style="dim"), classes="message", id="complaint-status")
+            yield Static("", classes="error", id="complaint-error")
+            yield Static("", id="promise")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#categories", OptionList).highlighted = 0
+        self.query_one("#categories", OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#categories")
+    def _category_chosen(self) -> None:
+        self.query_one("#complaint-text", Input).focus()
+
+    @on(Input.Submitted, "#complaint-text")
+    def _submit(self, event: Input.Submitted) -> None:
+        if self.ticket is not None:
+            self.dismiss(self.ticket)
+            return
+        if self.busy:
+            return
+        text = event.value.strip()
+        if not text:
+            self.query_one("#complaint-error", Static).update(t("complaint.need_words"))
+            return
+        options = self.query_one("#categories", OptionList)
+        category = TICKET_CATEGORIES[options.highlighted or 0]
+        self.busy = True
+        self.query_one("#complaint-error", Static).update("")
+        self.create(category, text)
+
+    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    def create(self, category: str, text: str) -> None:
+        app = self.telesales
+        try:
+            ticket = open_ticket(
+                app.engine,
+                self.code,
+                category,
+                text,
+                settings=app.settings,
+                operator=app.user.login if app.user else "cli",
+                call_id=self.call_id,
+            )
+        except TicketError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        except Exception as exc:
+            if is_connection_error(exc):
+                self.app.call_from_thread(app.database_failed, exc)
+                self.app.call_from_thread(self._failed, t("complaint.db_down"))
+            else:
+                self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._created, ticket)
+
+    def _failed(self, message: str) -> None:
+        self.busy = False
+        self.query_one("#complaint-error", Static).update(Text(message))
+
+    def _created(self, ticket: TicketRow) -> None:
+        self.ticket = ticket
+        self.busy = False
+        zone = self.telesales.settings.zone
+        promise = reply_promise(ticket.due_at, zone, at=now(), lang=language())
+        self.query_one("#complaint-status", Static).update(Text(t("complaint.logged", id=ticket.ticket_id)))
+        self.query_one("#promise", Static).update(Text(t("complaint.say", promise=promise)))
+
+    def action_close(self) -> None:
+        self.dismiss(self.ticket)

@@ -1,0 +1,187 @@
+"""The day's call queue: whom to call, in what order, and how far the day has got.
+
+The list comes from `orders.calls.call_queue` (callbacks at their time first, then key customers, then the
+rest) in a worker; `n` opens the next call due, Enter the highlighted one. A draft left by a crash or a killed
+terminal reopens its call as soon as the queue is shown, so the order taker picks up where they were.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from orders.calls import QueueEntry, call_queue, next_due, queue_progress
+from orders.clock import now
+from tui.i18n import t
+from tui.widgets.banner import DbBanner
+
+if TYPE_CHECKING:
+    from tui.app import TelesalesApp
+
+
+def status_text(entry: QueueEntry, zone_fmt: str) -> Text:
+    """What the row says about the call: to call, a callback at its time, or how the last call ended."""
+    if entry.status == "to_call":
+        if entry.reason == "callback" and entry.due_at is not None:
+            return Text(t("queue.callback_at", time=zone_fmt), style="bold yellow")
+        return Text(t("queue.to_call"))
+    style = "green" if entry.done else "yellow"
+    return Text(t("outcome." + entry.status), style=style)
+
+
+def flags_text(entry: QueueEntry) -> Text:
+    out = Text()
+    if entry.key_customer:
+        out.append(t("queue.flag_key") + " ", style="bold")
+    if entry.open_ticket:
+        out.append(t("queue.flag_ticket") + " ", style="bold red")
+    if entry.retention_risk:
+        out.append(t("queue.flag_retention") + " ", style="magenta")
+    return out
+
+
+class QueueTable(DataTable[Text]):
+    """The queue's table: Enter opens the call, and says so in the footer."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding(
+            "enter",
+            "select_cursor",
+            t("key.open_call"),
+            tooltip=t("key.open_call.tip"),
+            id="queue.open",
+            key_display="Enter",
+        ),
+    ]
+
+
+class QueueScreen(Screen[None]):
+    DEFAULT_CSS = """
+    QueueScreen #queue-progress { height: 1; padding: 0 1; background: $boost; }
+    QueueScreen #queue-table { height: 1fr; }
+    QueueScreen #queue-empty { padding: 1 2; display: none; }
+    QueueScreen #queue-empty.shown { display: block; }
+    """
+    BINDINGS = [  # noqa: RUF012
+        Binding("n", "open_next", t("key.next_call"), tooltip=t("key.next_call.tip"), id="queue.next"),
+        Binding("r", "refresh", t("key.refresh"), tooltip=t("key.refresh_queue.tip"), id="queue.refresh"),
+        Binding("t", "toggle_team", t("key.team"), tooltip=t("key.team.tip"), id="queue.team", show=False),
+        Binding("ctrl+q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="queue.quit", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[QueueEntry] = []
+        self.team = False
+        self.reopened = False
+
+    @property
+    def telesales(self) -> TelesalesApp:
+        return cast("TelesalesApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DbBanner()
+        yield Static(t("queue.loading"), id="queue-progress")
+        yield QueueTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Static(t("queue.empty"), id="queue-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        for key in ("status", "shop", "owner", "tier", "last", "flags"):
+            table.add_column(t("queue.col." + key), key=key)
+        user = self.telesales.user
+        self.team = user is not None and user.role != "order_taker"
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_toggle_team(self) -> None:
+        self.team = not self.team
+        self.load()
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def load(self) -> None:
+        app = self.telesales
+        operator = None if self.team or app.user is None else app.user.login
+        try:
+            entries = call_queue(app.engine, app.settings, operator=operator)
+        except Exception as exc:
+            self.app.call_from_thread(app.database_failed, exc)
+            return
+        self.app.call_from_thread(self._show, entries)
+
+    def _show(self, entries: list[QueueEntry]) -> None:
+        self.entries = entries
+        zone = self.telesales.settings.zone
+        table = self.query_one("#queue-table", DataTable)
+        selected = table.cursor_row
+        table.clear()
+        for e in entries:
+            due = e.due_at.astimezone(zone).strftime("%H:%M") if e.due_at else ""
+            last = e.last_order.strftime("%m-%d") if e.last_order else "-"
+            table.add_row(
+                status_text(e, due),
+                Text(e.name),
+                Text(e.owner or ""),
+                Text(str(e.tier), justify="right"),
+                Text(last),
+                flags_text(e),
+                key=e.customer,
+            )
+        if entries:
+            table.move_cursor(row=min(selected, len(entries) - 1))
+        done, due_count = queue_progress(entries)
+        scope = t("queue.scope_team") if self.team else t("queue.scope_mine")
+        self.query_one("#queue-progress", Static).update(
+            Text(t("queue.progress", done=done, due=due_count, scope=scope))
+        )
+        self.query_one("#queue-empty").set_class(not entries, "shown")
+        table.focus()
+        self._reopen_pending()
+
+    def _reopen_pending(self) -> None:
+        """A draft left from a crash reopens its call once, before anything else."""
+        user = self.telesales.user
+        if self.reopened or user is None:
+            return
+        self.reopened = True
+        for draft in self.telesales.drafts.pending(user.login):
+            entry = next((e for e in self.entries if e.customer == draft.customer), None)
+            self.notify(t("queue.reopened", shop=entry.name if entry else draft.customer))
+            self._open(draft.customer, entry)
+            return
+
+    def action_open_selected(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        if not self.entries or table.cursor_row < 0:
+            return
+        entry = self.entries[table.cursor_row]
+        self._open(entry.customer, entry)
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def _row_selected(self) -> None:
+        self.action_open_selected()
+
+    def action_open_next(self) -> None:
+        entry = next_due(self.entries, now())
+        if entry is None:
+            self.notify(t("queue.none_due"))
+            return
+        self._open(entry.customer, entry)
+
+    def _open(self, code: str, entry: QueueEntry | None) -> None:
+        from tui.screens.call import CallScreen
+
+        self.app.push_screen(CallScreen(code, entry))
