@@ -32,7 +32,7 @@ from db.engine import make_engine
 from db.migrate import ensure_current
 from db.tables import CUSTOMER, HISTORY
 from orders.clock import week_of
-from orders.demo import ensure_demo
+from orders.demo import SIZES, ensure_demo
 from orders.quotas import load_week_limits
 from orders.suggest import ShopHistory, suggest
 from orders.suggest_data import Customer as SuggestCustomer
@@ -50,7 +50,7 @@ def demo_engine() -> Engine:
     ensure_current(engine, auto_upgrade=True)
     from orders.settings import load_settings
 
-    ensure_demo(engine, load_settings().zone, size="large", seed=1)
+    ensure_demo(engine, load_settings().zone, size=SIZES["large"], seed=1)
     return engine
 
 

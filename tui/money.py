@@ -7,3 +7,8 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def amount(fen: int) -> str:
+    """The same without the currency sign, for narrow table columns headed 金额."""
+    return yuan(fen).replace("¥", "")

@@ -36,7 +36,7 @@ from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
 from tui.app import is_connection_error
 from tui.i18n import language, t
-from tui.money import yuan
+from tui.money import amount, yuan
 from tui.widgets.banner import DbBanner
 
 if TYPE_CHECKING:
@@ -418,7 +418,7 @@ class CallScreen(Screen[None]):
             table.add_row(
                 Text(line.name + (" !" if blocking else ""), style=style),
                 Text(str(line.qty), justify="right", style=style),
-                Text(yuan(line.total_fen), justify="right"),
+                Text(amount(line.total_fen), justify="right"),
                 Text(left, style="red" if blocking else "dim"),
                 key=line.code,
             )
