@@ -14,11 +14,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.cells import cell_len
 from sqlalchemy import Engine
 
 from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call
 from tui.cli.main import CliError, CliState, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+from tui.cli.text import table as aligned
 
 calls_app = typer.Typer(help="The day's call list and call outcomes.", no_args_is_help=True)
 app.add_typer(calls_app, name="calls")
@@ -33,16 +33,6 @@ def _calls_database(state: CliState) -> Iterator[Engine]:
         raise CliError(str(exc), kind=exc.kind) from exc
     finally:
         engine.dispose()
-
-
-def _pad(value: str, width: int) -> str:
-    """Pad to terminal cells, not characters: a Chinese character takes two cells."""
-    return value + " " * max(0, width - cell_len(value))
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
 
 def _parse_date(raw: str) -> date:
@@ -118,7 +108,7 @@ def queue_cmd(
             tier = f"{e.tier}*" if e.key_customer else str(e.tier)
             last = e.last_order.isoformat() if e.last_order else "-"
             table.append([str(n), when, e.customer, e.name, e.owner or "", tier, _status(e), last, _flags(e)])
-        typer.echo(_table(table))
+        typer.echo(aligned(table))
         typer.echo(f"done {done} / due {due}")
 
 

@@ -15,11 +15,7 @@ from rich.cells import cell_len
 from orders.match_data import UnknownCode, load_catalog, rank_context
 from orders.matching import DEFAULT_LIMIT, MatchIndex, MatchResult, RankContext
 from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
-
-
-def _pad(text: str, width: int) -> str:
-    """Left-align in terminal cells: a hanzi takes two, so len() would misalign every Chinese name."""
-    return text + " " * max(0, width - cell_len(text))
+from tui.cli.text import pad
 
 
 def _print_text(result: MatchResult) -> None:
@@ -33,7 +29,7 @@ def _print_text(result: MatchResult) -> None:
     code_w = max(cell_len(c.code) for c in result.candidates)
     name_w = max(cell_len(c.name) for c in result.candidates)
     for rank, cand in enumerate(result.candidates, 1):
-        typer.echo(f"{rank:>3}  {_pad(cand.code, code_w)}  {_pad(cand.name, name_w)}  {cand.score:5.1f}")
+        typer.echo(f"{rank:>3}  {pad(cand.code, code_w)}  {pad(cand.name, name_w)}  {cand.score:5.1f}")
 
 
 @app.command("match")

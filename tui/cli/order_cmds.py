@@ -45,6 +45,7 @@ from tui.cli.main import (
     open_database,
     state_of,
 )
+from tui.cli.text import pad
 
 order_app = typer.Typer(help="Orders: place, amend, cancel, look up.", no_args_is_help=True)
 app.add_typer(order_app, name="order")
@@ -119,16 +120,11 @@ def _order_database(state: CliState) -> Iterator[Engine]:
         engine.dispose()
 
 
-def _pad(value: str, width: int) -> str:
-    """Pad to terminal cells, not characters: a Chinese character takes two cells."""
-    return value + " " * max(0, width - cell_len(value))
-
-
 def _lines_table(order: PlacedOrder) -> str:
     rows = [["CODE", "NAME", "QTY", "PRICE"]]
     rows += [[ln.code, ln.name, str(ln.qty), yuan(ln.price_fen)] for ln in order.lines]
     widths = [max(cell_len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  " + "  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return "\n".join("  " + "  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
 
 def _summary(order: PlacedOrder, verb: str) -> str:

@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from orders.suggest import Suggestion
 from orders.suggest_data import UnknownCustomer, suggestions
 from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+from tui.cli.text import pad
 
 
 def parse_date(raw: str, option: str) -> date:
@@ -37,11 +38,6 @@ def as_json(s: Suggestion) -> dict[str, Any]:
     }
 
 
-def _pad(text: str, width: int) -> str:
-    """Pad in terminal cells: a hanzi takes two, so len() would misalign every Chinese name."""
-    return text + " " * max(0, width - cell_len(text))
-
-
 def _print_text(s: Suggestion, lang: str) -> None:
     head = f"{s.customer}  week of {s.week}" if lang == "en" else f"{s.customer}  {s.week} 当周建议"
     typer.echo(head)
@@ -50,7 +46,7 @@ def _print_text(s: Suggestion, lang: str) -> None:
     if s.lines:
         name_w = max(cell_len(line.name) for line in s.lines)
         for line in s.lines:
-            typer.echo(f"  {line.code:<8} {_pad(line.name, name_w)} {line.qty:>3}  {line.reason}")
+            typer.echo(f"  {line.code:<8} {pad(line.name, name_w)} {line.qty:>3}  {line.reason}")
     for x in s.short:
         typer.echo(f"  {x.code:<8} {x.name}  -  {x.reason}")
 

@@ -10,7 +10,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.cells import cell_len
 from sqlalchemy import Engine
 
 from orders.clock import now
@@ -38,6 +37,7 @@ from tui.cli.main import (
     open_database,
     state_of,
 )
+from tui.cli.text import table as aligned
 
 ticket_app = typer.Typer(help="Complaint tickets: log, list, follow up.", no_args_is_help=True)
 app.add_typer(ticket_app, name="ticket")
@@ -59,17 +59,6 @@ def _ticket_database(state: CliState) -> Iterator[Engine]:
         raise _cli_error(exc) from exc
     finally:
         engine.dispose()
-
-
-
-def _pad(value: str, width: int) -> str:
-    """Pad to terminal cells, not characters: a Chinese character takes two cells."""
-    return value + " " * max(0, width - cell_len(value))
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(cell_len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
 
 def _flag(row: TicketRow) -> str:
@@ -98,8 +87,17 @@ def open_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         with _ticket_database(state) as engine:
-            row = open_ticket(engine, customer, category, text, settings=settings, operator=operator or "cli",
-                              product_code=product, order_id=order, call_id=call)
+            row = open_ticket(
+                engine,
+                customer,
+                category,
+                text,
+                settings=settings,
+                operator=operator or "cli",
+                product_code=product,
+                order_id=order,
+                call_id=call,
+            )
         promise = reply_promise(row.due_at, settings.zone, lang=settings.lang)
         if as_json:
             emit_json({**row.as_json(settings.zone), "promise": promise})
@@ -136,7 +134,7 @@ def list_cmd(
         for r in rows:
             due = r.due_at.astimezone(zone).strftime("%m-%d %H:%M")
             table.append([str(r.ticket_id), r.customer, r.customer_name, r.category, r.status, due, _flag(r)])
-        typer.echo(_table(table))
+        typer.echo(aligned(table))
 
 
 @ticket_app.command("show")
@@ -204,8 +202,12 @@ def update_cmd(
         state = state_of(ctx, db)
         zone = state.settings().zone
         change = Change(
-            status=status, note=note, assign=assign, escalate_to=escalate_to if escalate else None,
-            reason=reason, due=_parse_due(due, zone) if due is not None else None,
+            status=status,
+            note=note,
+            assign=assign,
+            escalate_to=escalate_to if escalate else None,
+            reason=reason,
+            due=_parse_due(due, zone) if due is not None else None,
         )
         with _ticket_database(state) as engine:
             row, done = update_ticket(engine, ticket_id, change, actor=actor, at=now())
