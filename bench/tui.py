@@ -1,0 +1,125 @@
+"""Time the order taker's TUI with Pilot on the large demo (5,000 shops, 2 million history lines).
+
+Figures: app start to the login screen; sign-in to the call queue shown; `n` to the call screen painted and
+to the suggestion shown; keystroke to candidates updated (p50/p99 over phrases typed a key at a time); F5 +
+Enter to the order placed; the process's peak memory. Goals: start < 1.5 s, first paint of a call < 150 ms,
+keystroke p99 < 30 ms, memory < 300 MB.
+
+    .venv/bin/python bench/tui.py [--db URL]
+
+Without --db it uses (building once) the large demo, seed 1, in /tmp/telesales-bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TELESALES_NOW", "2026-11-23T09:00:00+08:00")
+# this file is bench/tui.py: keep its folder off the path so `import tui` finds the package, not this script
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+PHRASES = ["rzh 2", "yx3", "软中华两条", "bs 一件", "hhl 1916 2", "furongwang 5", "利群 3", "nj yhs 2"]
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def until(pilot: Any, what: str, done: Callable[[], bool], step: float = 0.001, limit: float = 60.0) -> None:
+    end = time.perf_counter() + limit
+    while not done():
+        if time.perf_counter() > end:
+            raise SystemExit(f"bench/tui.py: gave up waiting for {what} (screen: {pilot.app.screen})")
+        await pilot.pause(step)
+
+
+async def run(url: str | None) -> None:
+    t0 = time.perf_counter()
+    from db.engine import make_engine
+    from orders.drafts import DraftStore
+    from orders.settings import Settings
+
+    if url is None:
+        spec = importlib.util.spec_from_file_location("suggest_backtest", HERE / "suggest_backtest.py")
+        assert spec is not None and spec.loader is not None
+        backtest = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(backtest)
+        engine = backtest.demo_engine()
+    else:
+        engine = make_engine(url)
+    from tui.app import TelesalesApp
+    from tui.screens.call import CallScreen
+    from tui.screens.login import LoginScreen
+    from tui.screens.queue import QueueScreen
+
+    drafts = DraftStore(Path(tempfile.mkdtemp(prefix="telesales-bench-drafts-")))
+    app = TelesalesApp(engine, Settings(), drafts=drafts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, "the login screen", lambda: isinstance(app.screen, LoginScreen))
+        start = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        await pilot.press(*"demo", "enter", *"0000", "enter")
+        await until(pilot, "the queue", lambda: isinstance(app.screen, QueueScreen) and bool(app.screen.entries))
+        to_queue = time.perf_counter() - t1
+        await until(pilot, "the matcher", lambda: app.matcher is not None and app.season is not None, 0.005)
+        t2 = time.perf_counter()
+        await pilot.press("n")
+        await until(pilot, "the call screen", lambda: isinstance(app.screen, CallScreen))
+        await pilot.pause(0)
+        first_paint = time.perf_counter() - t2
+        call = app.screen
+        await until(pilot, "the suggestion", lambda: call.view is not None)
+        suggestion = time.perf_counter() - t2
+        keys: list[float] = []
+        for phrase in PHRASES * 3:
+            for ch in phrase:
+                t = time.perf_counter()
+                await pilot.press(ch if ch != " " else "space")
+                keys.append(time.perf_counter() - t)
+            call.query_one("#brand").value = ""  # type: ignore[attr-defined]
+        await pilot.press("f2")  # the suggestion respects quota and supply, so the order places
+        await pilot.pause()
+        t3 = time.perf_counter()
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("enter")
+        await until(pilot, "the order placed", lambda: isinstance(app.screen, CallScreen) and bool(app.screen.placed))
+        place = time.perf_counter() - t3
+        lines = len(call.placed[0].lines)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"database: {engine.url.render_as_string(hide_password=True)}; terminal 80x24")
+    print(f"start to login screen:        {start * 1000:7.0f} ms (goal < 1500)")
+    print(f"sign in to the call queue:    {to_queue * 1000:7.0f} ms")
+    print(f"n to the call screen painted: {first_paint * 1000:7.0f} ms (goal < 150)")
+    print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms")
+    print(
+        f"keystroke to candidates:      p50 {statistics.median(keys) * 1000:.1f} ms, "
+        f"p99 {_pct(keys, 0.99) * 1000:.1f} ms over {len(keys)} keys (goal p99 < 30)"
+    )
+    print(f"F5 + Enter to placed:         {place * 1000:7.0f} ms ({lines} lines)")
+    print(f"peak memory:                  {peak:7.0f} MB (goal < 300)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="a database holding the large demo (default: build one in /tmp)")
+    args = parser.parse_args()
+    asyncio.run(run(args.db))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
