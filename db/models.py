@@ -31,6 +31,7 @@ TICKET_CATEGORIES = (
 TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "closed")
 CALL_OUTCOMES = ("ordered", "no_answer", "busy", "closed", "refused", "wrong_number", "callback_requested")
 ORDER_STATUSES = ("placed", "cancelled")
+PLANNED_REASONS = ("retention", "ticket_callback")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -292,6 +293,8 @@ class Ticket(SQLModel, table=True):
         CheckConstraint(_in("category", TICKET_CATEGORIES), name="ck_ticket_category"),
         CheckConstraint(_in("status", TICKET_STATUSES), name="ck_ticket_status"),
         Index("ix_ticket_status_due", "status", "due_at"),
+        Index("ix_ticket_opened_at", "opened_at"),
+        Index("ix_ticket_closed_at", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -326,6 +329,30 @@ class TicketEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=24)
     to_status: str | None = Field(default=None, max_length=24)
     note: str = Field(default="", sa_type=Text)
+
+
+class PlannedCall(SQLModel, table=True):
+    """A call a shift lead put in a day's queue: a personal retention call, or a call-back on a ticket.
+
+    `call_id` is set when an order taker has made it, so the queue stops listing it.
+    """
+
+    __tablename__ = "planned_call"
+    __table_args__ = (
+        CheckConstraint(_in("reason", PLANNED_REASONS), name="ck_planned_call_reason"),
+        Index("ix_planned_call_due", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    reason: str = Field(max_length=24)
+    due_at: datetime = Field(sa_column=_utc())
+    operator: str | None = Field(default=None, max_length=32)  # who should make it; None = the team
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_column=_utc())
+    ticket_id: int | None = Field(default=None, foreign_key="ticket.id")
+    note: str = Field(default="", sa_type=Text)
+    call_id: int | None = Field(default=None, foreign_key="call.id")
 
 
 class AuditLog(SQLModel, table=True):
