@@ -258,6 +258,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "complaint.say": ("请告诉客户:{promise}", "Tell the customer: {promise}"),
 }
 
+# The lead's screens keep their strings in modules of their own; merged here so `t()` stays the one function.
+from tui import i18n_lead, i18n_tickets  # noqa: E402
+
+for _part in (i18n_tickets.MESSAGES, i18n_lead.MESSAGES):
+    _clash = MESSAGES.keys() & _part.keys()
+    if _clash:  # a silent overwrite would show one screen's words on another
+        raise RuntimeError(f"translation keys defined twice: {sorted(_clash)}")
+    MESSAGES.update(_part)
+
 
 def set_language(lang: str) -> None:
     """Choose the language for everything created from now on; unknown values fall back to Chinese."""
