@@ -17,6 +17,7 @@ import asyncio
 import importlib.util
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -38,6 +39,18 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def _wrap(obj: Any, name: str, into: list[float]) -> None:
+    """Record when each call of obj.name returns (an instance attribute shadows the method)."""
+    method = getattr(obj, name)
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        out = method(*args, **kwargs)
+        into.append(time.perf_counter())
+        return out
+
+    setattr(obj, name, wrapped)
+
+
 async def until(pilot: Any, what: str, done: Callable[[], bool], step: float = 0.001, limit: float = 60.0) -> None:
     end = time.perf_counter() + limit
     while not done():
@@ -57,7 +70,15 @@ async def run(url: str | None) -> None:
         assert spec is not None and spec.loader is not None
         backtest = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(backtest)
-        engine = backtest.demo_engine()
+        built = backtest.demo_engine()
+        source = Path(built.url.database or "")
+        built.dispose()  # checkpoints the WAL, so the file alone is the whole database
+        # a copy per run: the run places an order, and the next run must start from the same day
+        copy = Path(tempfile.mkdtemp(prefix="telesales-bench-")) / source.name
+        copying = time.perf_counter()
+        shutil.copyfile(source, copy)
+        t0 += time.perf_counter() - copying  # the copy is the bench's own work, not the app's start
+        engine = make_engine(f"sqlite:///{copy}")
     else:
         engine = make_engine(url)
     from tui.app import TelesalesApp
@@ -75,20 +96,42 @@ async def run(url: str | None) -> None:
         await until(pilot, "the queue", lambda: isinstance(app.screen, QueueScreen) and bool(app.screen.entries))
         to_queue = time.perf_counter() - t1
         await until(pilot, "the matcher", lambda: app.matcher is not None and app.season is not None, 0.005)
+        # "painted": the end of the first screen refresh of the call screen, recorded by a hook on the class
+        # (the instance does not exist yet when `n` is pressed)
+        call_paints: list[float] = []
+        compositor_refresh = CallScreen._compositor_refresh
+
+        def hooked(screen: CallScreen) -> None:
+            compositor_refresh(screen)
+            call_paints.append(time.perf_counter())
+
+        CallScreen._compositor_refresh = hooked  # type: ignore[method-assign]
         t2 = time.perf_counter()
         await pilot.press("n")
-        await until(pilot, "the call screen", lambda: isinstance(app.screen, CallScreen))
-        await pilot.pause(0)
-        first_paint = time.perf_counter() - t2
+        await until(pilot, "the call screen painted", lambda: bool(call_paints))
+        first_paint = call_paints[0] - t2
+        CallScreen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
         call = app.screen
         await until(pilot, "the suggestion", lambda: call.view is not None)
         suggestion = time.perf_counter() - t2
+        # Two figures per keystroke. "round trip": Pilot's press, which also waits for the app to go idle and
+        # for animations, so it is an upper bound. "to paint": from the key being sent to the end of the first
+        # screen refresh after the candidates were updated for it: what the order taker sees.
+        marks: dict[str, list[float]] = {"cands": [], "paint": []}
+        _wrap(call, "_refresh_candidates", marks["cands"])
+        _wrap(call, "_compositor_refresh", marks["paint"])
         keys: list[float] = []
+        paints: list[float] = []
         for phrase in PHRASES * 3:
             for ch in phrase:
                 t = time.perf_counter()
                 await pilot.press(ch if ch != " " else "space")
                 keys.append(time.perf_counter() - t)
+                updated = next((m for m in marks["cands"] if m >= t), None)
+                if updated is None:
+                    raise SystemExit(f"bench/tui.py: the candidates were not updated for {ch!r} (focus {app.focused!r}, brand {call.query_one('#brand').value!r})")  # type: ignore[attr-defined]
+                await until(pilot, "a paint", lambda u=updated: any(p >= u for p in marks["paint"]))
+                paints.append(next(p for p in marks["paint"] if p >= updated) - t)
             call.query_one("#brand").value = ""  # type: ignore[attr-defined]
         await pilot.press("f2")  # the suggestion respects quota and supply, so the order places
         await pilot.pause()
@@ -106,8 +149,12 @@ async def run(url: str | None) -> None:
     print(f"n to the call screen painted: {first_paint * 1000:7.0f} ms (goal < 150)")
     print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms")
     print(
-        f"keystroke to candidates:      p50 {statistics.median(keys) * 1000:.1f} ms, "
-        f"p99 {_pct(keys, 0.99) * 1000:.1f} ms over {len(keys)} keys (goal p99 < 30)"
+        f"keystroke to candidates painted: p50 {statistics.median(paints) * 1000:.1f} ms, "
+        f"p99 {_pct(paints, 0.99) * 1000:.1f} ms over {len(paints)} keys (goal p99 < 30)"
+    )
+    print(
+        f"keystroke, Pilot round trip:  p50 {statistics.median(keys) * 1000:.1f} ms, "
+        f"p99 {_pct(keys, 0.99) * 1000:.1f} ms (includes Pilot's wait for idle)"
     )
     print(f"F5 + Enter to placed:         {place * 1000:7.0f} ms ({lines} lines)")
     print(f"peak memory:                  {peak:7.0f} MB (goal < 300)")

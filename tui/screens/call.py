@@ -20,8 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from orders.call_view import CallView, load_call_view
 from orders.calls import QueueEntry, finish_call, record_call, start_call
@@ -38,6 +37,8 @@ from tui.app import is_connection_error
 from tui.i18n import language, t
 from tui.money import amount, yuan
 from tui.widgets.banner import DbBanner
+from tui.widgets.brand_input import BrandInput
+from tui.widgets.candidates import CandidateList
 
 if TYPE_CHECKING:
     from tui.app import TelesalesApp
@@ -177,8 +178,8 @@ class CallScreen(Screen[None]):
                 yield Static("", id="draft-total")
         with Horizontal(id="brand-row"):
             yield Static(t("call.brand_prompt"), id="brand-label")
-            yield Input(placeholder=t("call.brand_placeholder"), id="brand", compact=True)
-        yield OptionList(id="candidates")
+            yield BrandInput(placeholder=t("call.brand_placeholder"), id="brand", compact=True)
+        yield CandidateList(id="candidates")
         yield Footer()
 
     def _title(self) -> Text:
@@ -212,6 +213,11 @@ class CallScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         self._tick()
         self.watch(self.app, "db_down", self._db_changed, init=False)
+        # the workers start once the screen is painted: their queries hold the GIL in turns with the event loop,
+        # and the order taker should see the call (and can type into the brand box) before anything is loaded
+        self.call_after_refresh(self._start_loading)
+
+    def _start_loading(self) -> None:
         self.open_call()
         self.load_view()
 
@@ -313,7 +319,7 @@ class CallScreen(Screen[None]):
         out.append(step.text)
         if step.hint:
             out.append("\n" + step.hint, style="dim italic")
-        self.query_one("#script", Static).update(out)
+        self.query_one("#script", Static).update(out, layout=False)  # fixed height: stepping repaints only the script
 
     def _go_to_kind(self, kind: str) -> None:
         if self.script is None:
@@ -427,11 +433,12 @@ class CallScreen(Screen[None]):
         total = Text(t("draft.total", cartons=draft.cartons, amount=yuan(draft.total_fen)), style="bold")
         for order in self.placed:
             total.append("  " + t("draft.placed", id=order.order_id, cartons=order.cartons), style="green")
-        self.query_one("#draft-total", Static).update(total)
+        self.query_one("#draft-total", Static).update(total, layout=False)  # one fixed line
 
     def _tick(self) -> None:
         seconds = max(0, int((now() - self.started).total_seconds()))
-        self.query_one("#call-timer", Static).update(Text(f"⏱ {seconds // 60:02d}:{seconds % 60:02d}"))
+        # fixed width: a repaint of these cells, not a new layout of the screen every second
+        self.query_one("#call-timer", Static).update(Text(f"⏱ {seconds // 60:02d}:{seconds % 60:02d}"), layout=False)
 
     # -------------------------------------------------------------------------------------- brand box
 
@@ -443,28 +450,26 @@ class CallScreen(Screen[None]):
         self._refresh_candidates()
 
     def _refresh_candidates(self) -> None:
-        options = self.query_one("#candidates", OptionList)
-        options.clear_options()
+        options = self.query_one("#candidates", CandidateList)
         value = self.query_one("#brand", Input).value
         items = split_entry(value)
         matcher = self.telesales.matcher
         if not items:
             self.result = None
+            options.clear()
             return
         if matcher is None:
-            options.add_option(Option(Text(t("call.matcher_loading"), style="dim"), disabled=True))
+            options.show([Text(t("call.matcher_loading"), style="dim")], choosable=False)
             return
         result = matcher.match(items[-1], 5, self.context)
         self.result = result
+        if not result.candidates:
+            options.show([Text(t("call.no_match"), style="dim")], choosable=False)
+            return
         heard = t("call.heard", qty=result.quantity) if result.quantity is not None else t("call.no_qty")
         if len(items) > 1:
             heard = t("call.items", n=len(items)) + " · " + heard
-        for cand in result.candidates:
-            options.add_option(Option(self._candidate_text(cand, heard if cand is result.candidates[0] else "")))
-        if not result.candidates:
-            options.add_option(Option(Text(t("call.no_match"), style="dim"), disabled=True))
-        else:
-            options.highlighted = 0
+        options.show([self._candidate_text(cand, heard if i == 0 else "") for i, cand in enumerate(result.candidates)])
 
     def _candidate_text(self, cand: Candidate, heard: str) -> Text:
         out = Text(cand.name, style="bold")
@@ -484,11 +489,7 @@ class CallScreen(Screen[None]):
         return out
 
     def action_candidate(self, step: int) -> None:
-        options = self.query_one("#candidates", OptionList)
-        if options.option_count == 0:
-            return
-        current = options.highlighted if options.highlighted is not None else 0
-        options.highlighted = max(0, min(options.option_count - 1, current + step))
+        self.query_one("#candidates", CandidateList).move(step)
 
     @on(Input.Submitted, "#brand")
     def _entered(self, event: Input.Submitted) -> None:
@@ -501,7 +502,7 @@ class CallScreen(Screen[None]):
             if result is None or not result.candidates:
                 self.notify(t("call.no_match"), severity="warning")
                 return
-            highlighted = self.query_one("#candidates", OptionList).highlighted or 0
+            highlighted = self.query_one("#candidates", CandidateList).highlighted or 0
             chosen = result.candidates[min(highlighted, len(result.candidates) - 1)]
             if result.quantity is None:
                 self._ask_quantity(chosen, result, items[0])

@@ -1,0 +1,69 @@
+"""The matcher's candidates under the brand box, repainted on every keystroke.
+
+Not an `OptionList`: that widget recomputes its virtual size for every option added, and each of those asks
+the whole screen for a new layout, which cost more than the match itself on the call screen. This list has a
+fixed height and only ever repaints itself; the brand box keeps the focus (the Toolong pattern) and moves the
+highlight with Up/Down, so the list needs no focus, mouse or scrolling of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class CandidateList(Static):
+    """Up to a handful of lines, one highlighted; `highlighted` is None when there is nothing to choose."""
+
+    DEFAULT_CSS = """
+    CandidateList { height: 5; padding: 0; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self._lines: list[Text] = []
+        self._choosable = 0
+        self.highlighted: int | None = None
+
+    @property
+    def option_count(self) -> int:
+        """How many lines can be chosen (a note such as "no match" cannot)."""
+        return self._choosable
+
+    def show(self, lines: Sequence[Text], *, choosable: bool = True) -> None:
+        """Replace the lines; the first is highlighted when they can be chosen."""
+        self._lines = list(lines)
+        self._choosable = len(self._lines) if choosable else 0
+        self.highlighted = 0 if self._choosable else None
+        self._paint()
+
+    def clear(self) -> None:
+        self.show([], choosable=False)
+
+    def move(self, step: int) -> None:
+        if not self._choosable:
+            return
+        current = self.highlighted or 0
+        self.highlighted = max(0, min(self._choosable - 1, current + step))
+        self._paint()
+
+    def line(self, index: int) -> Text:
+        return self._lines[index]
+
+    def _paint(self) -> None:
+        out = Text(no_wrap=True, overflow="ellipsis")
+        for i, line in enumerate(self._lines):
+            if i:
+                out.append("\n")
+            if i == self.highlighted:
+                out.append("▶ ", style="bold reverse")
+                row = line.copy()
+                row.stylize("reverse")
+                out.append_text(row)
+            else:
+                out.append("  ")
+                out.append_text(line)
+        # same fixed size whatever the content: no layout pass, just a repaint of these five rows
+        self.update(out, layout=False)
