@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
 from rich.console import Console
 from sqlalchemy import Engine, func, select
 from textual.widgets import DataTable, Footer, Input, Static
 
 from db.models import Call
 from db.tables import AUDIT, ORDER, ORDER_LINE
-from orders.demo import SIZES, ensure_demo
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from tui.app import HelpScreen, TelesalesApp
@@ -28,12 +25,6 @@ def text_of(widget: Static) -> str:
     out = io.StringIO()
     Console(file=out, width=78, color_system=None).print(widget.content)
     return out.getvalue()
-
-
-@pytest.fixture
-def demo_engine(sqlite_engine: Engine) -> Engine:
-    ensure_demo(sqlite_engine, ZoneInfo("Asia/Shanghai"), size=SIZES["small"], seed=1)
-    return sqlite_engine
 
 
 def make_app(engine: Engine, tmp_path: Path) -> TelesalesApp:
