@@ -129,7 +129,7 @@ async def run(url: str | None) -> None:
                 keys.append(time.perf_counter() - t)
                 updated = next((m for m in marks["cands"] if m >= t), None)
                 if updated is None:
-                    raise SystemExit(f"bench/tui.py: the candidates were not updated for {ch!r} (focus {app.focused!r}, brand {call.query_one('#brand').value!r})")  # type: ignore[attr-defined]
+                    raise SystemExit(f"bench/tui.py: the candidates were not updated for {ch!r}")
                 await until(pilot, "a paint", lambda u=updated: any(p >= u for p in marks["paint"]))
                 paints.append(next(p for p in marks["paint"] if p >= updated) - t)
             call.query_one("#brand").value = ""  # type: ignore[attr-defined]
