@@ -474,7 +474,9 @@ def update_ticket(
             if change.due <= opened_at:
                 raise TicketError("the new due time is before the ticket was opened")
             values["due_at"] = change.due
-            text = f"{due_at.isoformat(timespec='minutes')} → {change.due.isoformat(timespec='minutes')}"
+            # both ends in the zone the new time was given in, so the history reads as one clock
+            before = due_at.astimezone(change.due.tzinfo)
+            text = f"{before.isoformat(timespec='minutes')} → {change.due.isoformat(timespec='minutes')}"
             _event(conn, ticket_id, at, who, "due_changed", None, None, f"{text} {reason}".strip())
             done.append("due time changed")
         if note is not None:
