@@ -15,22 +15,45 @@ queue for ever, and the shop's next order day brings it back anyway.
 
 Calls still open (started in the TUI and not yet finished) are ignored by the queue: a crashed terminal
 must not leave a customer looking handled.
+
+A shift lead can also plan a call (`planned_call`: a personal retention call, a call-back on a ticket). It is
+listed on its due day, at its due time among the callbacks, with its reason, until a call to the customer ends
+with a final outcome on or after that day; a call that did not reach the shop (no answer, busy, call me later)
+leaves it owed, and the retry callback stands in for it meanwhile. A planned call whose day passed without a
+call is not carried over: the lead sees the customer unscheduled again and decides.
+
+The retention flag and the lead's retention list (`orders/retention.py`) count order occasions with the same
+code (`load_occasions`), so a shop flagged here is always on that list.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, and_, case, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlmodel import col
 
 from db.engine import write_transaction
-from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, HistoryLine, Order, Ticket
+from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, HistoryLine, Order, OrderLine, PlannedCall, Ticket
 from orders.clock import now, today, week_of
 from orders.settings import Settings
 from orders.tickets import STILL_OPEN, WorkingCalendar
@@ -43,6 +66,7 @@ MAX_NOTE = 2000
 RETENTION_WEEKS = 8  # two windows of this many weeks are compared
 RETENTION_SHARE = 0.6  # flagged when the recent window has at most this share of the earlier one ...
 RETENTION_DROP = 3  # ... and at least this many fewer order occasions
+YEAR_WEEKS = 52  # "a year earlier" is 52 weeks back, so the weeks start on the same weekday
 _CHUNK = 2000  # ids per IN (...) list: well under SQLite's and PostgreSQL's bind-parameter limits
 
 T = TypeVar("T")
@@ -70,8 +94,8 @@ class QueueEntry:
     tier: int
     district: str | None
     operator: str | None  # the customer's usual order taker
-    reason: str  # "order_day" | "callback"
-    due_at: datetime | None  # callbacks only
+    reason: str  # "order_day" | "callback" | a planned call's reason: "retention" | "ticket_callback"
+    due_at: datetime | None  # callbacks and planned calls only
     status: str  # "to_call" or the outcome of the last call today
     done: bool  # nothing left to do for this customer today
     key_customer: bool
@@ -206,22 +230,27 @@ def call_queue(
         rows = conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(day_ids))).all()
         people = {p.id: p for p in map(_person, rows)}
         callbacks = _callbacks_due(conn, start, end, operator)
-        extra = sorted(cid for cid in callbacks if cid not in people)
+        planned = _planned_due(conn, start, end, operator)
+        extra = sorted({*callbacks, *planned} - people.keys())
         for chunk in _chunks(extra):
             for row in conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(chunk))):
                 person = _person(row)
                 people[person.id] = person
-        scope = _Scope(day_ids, extra)
+        scope = CustomerScope(day_ids, extra)
         last_today = _last_calls_today(conn, people.keys(), start, end)
-        history = _history_counts(conn, scope, people.keys(), day)
-        placed = _placed_orders(conn, scope, day, zone)
+        occasions = load_occasions(conn, scope, people.keys(), day, zone)
         tickets = _open_tickets(conn, scope)
     key_tier = settings.key_customer_tier
     entries: list[QueueEntry] = []
     for cid, person in people.items():
-        due = callbacks.get(cid)
+        callback = callbacks.get(cid)
+        plan = planned.get(cid)
         outcome = last_today.get(cid)
-        recent, earlier, last_order = _occasions(history.get(cid), placed.get(cid, []), day)
+        reason, due = _why_listed(callback, plan)
+        # Done: called today and nothing promised for later today. A planned call still owed after a final
+        # outcome today was planned after that call (a final call settles the plan), so it is still to do.
+        done = outcome is not None and callback is None and (plan is None or outcome in CALLBACK_OUTCOMES)
+        occ = occasions[cid]
         entries.append(
             QueueEntry(
                 customer_id=cid,
@@ -231,25 +260,35 @@ def call_queue(
                 tier=person.tier,
                 district=person.district,
                 operator=person.operator,
-                reason="callback" if due is not None else "order_day",
+                reason=reason,
                 due_at=due.astimezone(zone) if due is not None else None,
                 status=outcome or "to_call",
-                done=outcome is not None and due is None,
+                done=done,
                 key_customer=person.tier >= key_tier,
-                last_order=last_order,
+                last_order=occ.last_order,
                 open_tickets=tickets.get(cid, 0),
-                retention_risk=is_retention_risk(recent, earlier),
-                recent_orders=recent,
-                earlier_orders=earlier,
+                retention_risk=is_retention_risk(occ.recent, occ.earlier),
+                recent_orders=occ.recent,
+                earlier_orders=occ.earlier,
             )
         )
     entries.sort(key=lambda e: calling_rank(e, key_tier))
     return entries
 
 
+def _why_listed(callback: datetime | None, plan: _Plan | None) -> tuple[str, datetime | None]:
+    """The entry's reason and due time. A callback wins over a planned call: it is the latest promise made to
+    the shop (or the retry of the planned call itself, which stays owed until a call gets through)."""
+    if callback is not None:
+        return "callback", callback
+    if plan is not None:
+        return plan.reason, plan.due_at
+    return "order_day", None
+
+
 def calling_rank(entry: QueueEntry, key_tier: int) -> tuple[int, datetime, int, str]:
-    """Callbacks by their time, then key customers, then the rest; bigger shops first within a group, and the
-    licence number last so that two terminals always show the same order."""
+    """Callbacks and planned calls by their time, then key customers, then the rest; bigger shops first within
+    a group, and the licence number last so that two terminals always show the same order."""
     if entry.due_at is not None:
         return (0, entry.due_at, -entry.tier, entry.customer)
     group = 1 if entry.tier >= key_tier else 2
@@ -294,11 +333,12 @@ def _order_day_ids(day: date, operator: str | None) -> Select[int | None]:
 
 
 @dataclass(frozen=True)
-class _Scope:
-    """The queue's customers: the order-day subquery plus the few callback customers outside it."""
+class CustomerScope:
+    """A set of customers as SQL can filter on it: a subquery of ids (the day's order-day customers, or every
+    active customer for the retention list) plus a few ids outside it (callback and planned-call customers)."""
 
     day_ids: Select[int | None]
-    extra: list[int]
+    extra: list[int] = field(default_factory=list)
 
     def filters(self, column: Any) -> Iterator[ColumnElement[bool]]:
         """One WHERE condition per query to run; together they cover every customer in the queue once."""
@@ -341,6 +381,35 @@ def _callbacks_due(conn: Connection, start: datetime, end: datetime, operator: s
     return {int(cid): at for cid, at in conn.execute(query) if at is not None}
 
 
+@dataclass(frozen=True)
+class _Plan:
+    due_at: datetime
+    reason: str
+
+
+def _planned_due(conn: Connection, start: datetime, end: datetime, operator: str | None) -> dict[int, _Plan]:
+    """Customer id -> the earliest planned call due in the day and not made yet. A planned call for the team
+    (no operator) belongs to the customer's usual order taker, like a callback; one with neither shows only
+    in the team's list."""
+    query = (
+        select(col(PlannedCall.customer_id), col(PlannedCall.due_at), col(PlannedCall.reason))
+        .join(Customer, col(Customer.id) == col(PlannedCall.customer_id))
+        .where(
+            col(PlannedCall.due_at) >= start,
+            col(PlannedCall.due_at) < end,
+            col(PlannedCall.call_id).is_(None),
+            col(Customer.active).is_(True),
+        )
+        .order_by(col(PlannedCall.due_at).desc(), col(PlannedCall.id).desc())
+    )
+    if operator is not None:
+        query = query.where(func.coalesce(col(PlannedCall.operator), col(Customer.operator)) == operator)
+    out: dict[int, _Plan] = {}
+    for cid, due_at, reason in conn.execute(query):
+        out[int(cid)] = _Plan(due_at, reason)  # latest first: the earliest of the day is written last and stays
+    return out
+
+
 def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, end: datetime) -> dict[int, str]:
     """Customer id → outcome of its last finished call started in the day. A day has a few thousand calls at
     most, read by the `started_at` index and kept only for the queue's customers."""
@@ -356,42 +425,130 @@ def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, e
     return outcomes
 
 
+@dataclass(frozen=True)
+class RetentionWindows:
+    """The weeks the retention comparison reads for `day`: the last `RETENTION_WEEKS` complete weeks before
+    its week (recent), the `RETENTION_WEEKS` before those (earlier), and the recent weeks a year back."""
+
+    this_week: date
+    mid: date  # first day of the recent window
+    first: date  # first day of the earlier window
+
+    @classmethod
+    def of(cls, day: date) -> RetentionWindows:
+        this_week = week_of(day)
+        return cls(
+            this_week,
+            this_week - timedelta(weeks=RETENTION_WEEKS),
+            this_week - timedelta(weeks=2 * RETENTION_WEEKS),
+        )
+
+    @property
+    def year_ago_first(self) -> date:
+        return self.mid - timedelta(weeks=YEAR_WEEKS)
+
+    @property
+    def year_ago_end(self) -> date:
+        return self.this_week - timedelta(weeks=YEAR_WEEKS)
+
+
+@dataclass(frozen=True)
+class Occasions:
+    """A customer's orders in the retention windows: occasions (distinct order dates), and with `volume` the
+    cartons too. ERP history and orders placed here are combined without counting an order twice."""
+
+    recent: int = 0
+    earlier: int = 0
+    last_order: date | None = None
+    recent_cartons: int = 0
+    earlier_cartons: int = 0
+    year_ago: int = 0  # occasions in the recent weeks a year earlier
+    year_ago_cartons: int = 0
+
+
 @dataclass
 class _History:
-    recent: int
-    earlier: int
-    last: date | None
+    recent: int = 0
+    earlier: int = 0
+    last: date | None = None
+    recent_cartons: int = 0
+    earlier_cartons: int = 0
+    year_ago: int = 0
+    year_ago_cartons: int = 0
 
 
-def _history_counts(conn: Connection, scope: _Scope, ids: Collection[int], day: date) -> dict[int, _History]:
+def load_occasions(
+    conn: Connection,
+    scope: CustomerScope,
+    ids: Collection[int],
+    day: date,
+    zone: ZoneInfo,
+    *,
+    volume: bool = False,
+) -> dict[int, Occasions]:
+    """Occasions of every customer in `ids` (all of them in `scope`) for the retention windows of `day`.
+
+    The call queue asks for occasions only (its flag is about frequency, and leaving the cartons out lets the
+    history query run on the covering index); the lead's retention list asks for `volume` too. Both go through
+    this one function, so the queue's flag and the list can never disagree on a count.
+    """
+    windows = RetentionWindows.of(day)
+    history = _history_counts(conn, scope, ids, day, windows, volume=volume)
+    placed = _placed_orders(conn, scope, day, zone, windows, volume=volume)
+    return {cid: _occasions(history.get(cid), placed.get(cid, []), windows) for cid in ids}
+
+
+def _history_counts(
+    conn: Connection, scope: CustomerScope, ids: Collection[int], day: date, windows: RetentionWindows, *, volume: bool
+) -> dict[int, _History]:
     """Order occasions (distinct order dates) per customer in the two retention windows, and the last order
     date. The inner GROUP BY folds a shop's lines of one date into one occasion on the covering unique index
     (customer, date, product), which is cheaper than COUNT(DISTINCT) on both backends; a second query finds
-    the last order of the few customers with nothing in the last 16 weeks."""
-    this_week = week_of(day)
-    mid = this_week - timedelta(weeks=RETENTION_WEEKS)
-    first = this_week - timedelta(weeks=2 * RETENTION_WEEKS)
+    the last order of the few customers with nothing in the last 16 weeks.
+
+    With `volume` the inner query also sums cartons (reading the table, not just the index), and a separate
+    query reads the recent weeks a year back: one range per query, because SQLite given `range OR range`
+    gives up the (customer, date) index range and reads each customer's whole history (twice as slow)."""
+    mid, first, this_week = windows.mid, windows.first, windows.this_week
     order_date = col(HistoryLine.order_date)
     out: dict[int, _History] = {}
     for condition in scope.filters(col(HistoryLine.customer_id)):
+        inner: list[Any] = [col(HistoryLine.customer_id).label("cid"), order_date.label("d")]
+        if volume:
+            inner.append(func.sum(col(HistoryLine.qty)).label("q"))
         dates = (
-            select(col(HistoryLine.customer_id).label("cid"), order_date.label("d"))
+            select(*inner)
             .where(condition, order_date >= first, order_date <= day)
             .group_by(col(HistoryLine.customer_id), order_date)
             .subquery("dates")
         )
         d = dates.c.d
-        rows = conn.execute(
-            select(
-                dates.c.cid,
-                func.sum(case((and_(d >= mid, d < this_week), 1), else_=0)),
-                func.sum(case((d < mid, 1), else_=0)),
-                func.max(d),
-            ).group_by(dates.c.cid)
-        )
-        for cid, recent, earlier, last in rows:
-            out[int(cid)] = _History(int(recent), int(earlier), last)
-    stale = sorted(cid for cid in ids if cid not in out)
+        is_recent = and_(d >= mid, d < this_week)
+        columns: list[Any] = [
+            dates.c.cid,
+            func.sum(case((is_recent, 1), else_=0)),
+            func.sum(case((d < mid, 1), else_=0)),
+            func.max(d),
+        ]
+        if volume:
+            columns += [func.sum(case((is_recent, dates.c.q), else_=0)), func.sum(case((d < mid, dates.c.q), else_=0))]
+        row: Any
+        for row in conn.execute(select(*columns).group_by(dates.c.cid)):
+            history = out[int(row[0])] = _History(int(row[1]), int(row[2]), row[3])
+            if volume:
+                history.recent_cartons, history.earlier_cartons = int(row[4] or 0), int(row[5] or 0)
+        if volume:
+            year_ago = (
+                select(col(HistoryLine.customer_id).label("cid"), func.sum(col(HistoryLine.qty)).label("q"))
+                .where(condition, order_date >= windows.year_ago_first, order_date < windows.year_ago_end)
+                .group_by(col(HistoryLine.customer_id), order_date)
+                .subquery("year_ago")
+            )
+            query = select(year_ago.c.cid, func.count(), func.sum(year_ago.c.q)).group_by(year_ago.c.cid)
+            for cid, occasions, cartons in conn.execute(query):
+                history = out.setdefault(int(cid), _History())
+                history.year_ago, history.year_ago_cartons = int(occasions), int(cartons or 0)
+    stale = sorted(cid for cid in ids if cid not in out or out[cid].last is None)
     for chunk in _chunks(stale):
         lasts = conn.execute(
             select(col(HistoryLine.customer_id), func.max(order_date))
@@ -399,26 +556,36 @@ def _history_counts(conn: Connection, scope: _Scope, ids: Collection[int], day: 
             .group_by(col(HistoryLine.customer_id))
         )
         for cid, last in lasts:
-            out[int(cid)] = _History(0, 0, last)
+            out.setdefault(int(cid), _History()).last = last
     return out
 
 
-def _placed_orders(conn: Connection, scope: _Scope, day: date, zone: ZoneInfo) -> dict[int, list[date]]:
-    """Local dates of orders placed in this tool since 16 weeks ago (few rows: one or two a customer-week),
-    plus each customer's latest placed order before that, so `last_order` is right for long-silent shops."""
-    first = week_of(day) - timedelta(weeks=2 * RETENTION_WEEKS)
-    lo = datetime.combine(first, time(0), tzinfo=zone)
+def _placed_orders(
+    conn: Connection, scope: CustomerScope, day: date, zone: ZoneInfo, windows: RetentionWindows, *, volume: bool
+) -> dict[int, list[tuple[date, int]]]:
+    """(local date, cartons) of orders placed in this tool since 16 weeks ago (few rows: one or two a
+    customer-week; a year back too with `volume`), plus each customer's latest placed order before that, so
+    `last_order` is right for long-silent shops. Cartons are read only with `volume` (0 otherwise)."""
+    since = windows.year_ago_first if volume else windows.first
+    lo = datetime.combine(since, time(0), tzinfo=zone)
     _, hi = day_bounds(day, zone)
     placed_at = col(Order.placed_at)
-    out: dict[int, list[date]] = {}
+    cartons: Any = literal(0)
+    if volume:
+        cartons = (
+            select(func.coalesce(func.sum(col(OrderLine.qty)), 0))
+            .where(col(OrderLine.order_id) == col(Order.id))
+            .scalar_subquery()
+        )
+    out: dict[int, list[tuple[date, int]]] = {}
     for condition in scope.filters(col(Order.customer_id)):
         recent = conn.execute(
-            select(col(Order.customer_id), placed_at).where(
+            select(col(Order.customer_id), placed_at, cartons).where(
                 condition, col(Order.status) == "placed", placed_at >= lo, placed_at < hi
             )
         )
-        for cid, at in recent:
-            out.setdefault(int(cid), []).append(at.astimezone(zone).date())
+        for cid, at, qty in recent:
+            out.setdefault(int(cid), []).append((at.astimezone(zone).date(), int(qty or 0)))
         older = conn.execute(
             select(col(Order.customer_id), func.max(placed_at))
             .where(condition, col(Order.status) == "placed", placed_at < lo)
@@ -426,32 +593,36 @@ def _placed_orders(conn: Connection, scope: _Scope, day: date, zone: ZoneInfo) -
         )
         for cid, at in older:
             if int(cid) not in out and at is not None:
-                out[int(cid)] = [at.astimezone(zone).date()]
+                out[int(cid)] = [(at.astimezone(zone).date(), 0)]
     return out
 
 
-def _occasions(history: _History | None, placed: list[date], day: date) -> tuple[int, int, date | None]:
+def _occasions(history: _History | None, placed: list[tuple[date, int]], windows: RetentionWindows) -> Occasions:
     """Combine the ERP history with orders placed here. An order placed here after the customer's last
     history date is a new occasion; one on or before it is taken to be in the ERP history already (the ERP
-    holds every order, it only arrives later), so it is not counted twice."""
-    recent = history.recent if history else 0
-    earlier = history.earlier if history else 0
-    last = history.last if history else None
-    this_week = week_of(day)
-    mid = this_week - timedelta(weeks=RETENTION_WEEKS)
-    first = this_week - timedelta(weeks=2 * RETENTION_WEEKS)
-    for d in sorted(set(placed)):
+    holds every order, it only arrives later), so it is not counted twice. Orders placed here on one date
+    are one occasion, as the ERP's lines of one date are."""
+    h = history or _History()
+    recent, earlier, last = h.recent, h.earlier, h.last
+    recent_qty, earlier_qty = h.recent_cartons, h.earlier_cartons
+    year_ago, year_ago_qty = h.year_ago, h.year_ago_cartons
+    by_date: dict[date, int] = {}
+    for d, qty in placed:
+        by_date[d] = by_date.get(d, 0) + qty
+    for d in sorted(by_date):
         if last is not None and d <= last:
             continue
-        if mid <= d < this_week:
-            recent += 1
-        elif first <= d < mid:
-            earlier += 1
+        if windows.mid <= d < windows.this_week:
+            recent, recent_qty = recent + 1, recent_qty + by_date[d]
+        elif windows.first <= d < windows.mid:
+            earlier, earlier_qty = earlier + 1, earlier_qty + by_date[d]
+        elif windows.year_ago_first <= d < windows.year_ago_end:
+            year_ago, year_ago_qty = year_ago + 1, year_ago_qty + by_date[d]
         last = d
-    return recent, earlier, last
+    return Occasions(recent, earlier, last, recent_qty, earlier_qty, year_ago, year_ago_qty)
 
 
-def _open_tickets(conn: Connection, scope: _Scope) -> dict[int, int]:
+def _open_tickets(conn: Connection, scope: CustomerScope) -> dict[int, int]:
     out: dict[int, int] = {}
     for condition in scope.filters(col(Ticket.customer_id)):
         rows = conn.execute(
@@ -481,7 +652,13 @@ def retry_time(ended_at: datetime, settings: Settings) -> datetime:
         opens, closes = calendar.window(local_day)
         if candidate <= closes:
             return max(candidate, opens).astimezone(calendar.zone)
-    day = local_day + timedelta(days=1)
+    return next_opening(local_day, calendar)
+
+
+def next_opening(after: date, calendar: WorkingCalendar) -> datetime:
+    """Opening time of the first working day after the local date `after`, in the centre's zone: when a call
+    that cannot be made today is made (a retry after hours, a retention call planned by the lead)."""
+    day = after + timedelta(days=1)
     for _ in range(3 * 366):
         if calendar.is_working_day(day):
             return calendar.window(day)[0].astimezone(calendar.zone)
@@ -555,6 +732,27 @@ def _audit(conn: Connection, record: CallRecord) -> None:
     )
 
 
+def _settle_planned(
+    conn: Connection, customer_id: int, call_id: int, outcome: str, started_at: datetime, zone: ZoneInfo
+) -> None:
+    """Mark the customer's planned calls due on or before the call's day as made by this call, in the call's
+    own transaction, so they leave the queue with it. Only a final outcome settles them: a call that did not
+    get through (no answer, busy, call me later) leaves the planned call owed, and its callback brings the
+    shop back."""
+    if outcome not in FINAL_OUTCOMES:
+        return
+    _, day_end = day_bounds(started_at.astimezone(zone).date(), zone)
+    conn.execute(
+        update(PlannedCall)
+        .where(
+            col(PlannedCall.customer_id) == customer_id,
+            col(PlannedCall.call_id).is_(None),
+            col(PlannedCall.due_at) < day_end,
+        )
+        .values(call_id=call_id)
+    )
+
+
 def record_call(
     engine: Engine,
     settings: Settings,
@@ -615,6 +813,7 @@ def record_call(
             call_id, customer_code, customer.name, who, outcome, started_at, at, duration_s, callback, cleaned
         )
         _audit(conn, record)
+        _settle_planned(conn, int(customer.id), call_id, outcome, started_at, settings.zone)
     return record
 
 
@@ -650,13 +849,20 @@ def finish_call(
     callback = _callback_for(outcome, callback_at, at, settings)
     with write_transaction(engine) as conn:
         row = conn.execute(
-            select(col(Call.started_at), col(Call.outcome), col(Call.operator), col(Customer.code), col(Customer.name))
+            select(
+                col(Call.started_at),
+                col(Call.outcome),
+                col(Call.operator),
+                col(Customer.code),
+                col(Customer.name),
+                col(Call.customer_id),
+            )
             .join(Customer, col(Customer.id) == col(Call.customer_id))
             .where(col(Call.id) == call_id)
         ).first()
         if row is None:
             raise CallError(f"unknown call {call_id}")
-        started_at, previous, who, code, name = row
+        started_at, previous, who, code, name, customer_id = row
         if previous is not None:
             raise CallError(f"call {call_id} was already recorded as {previous}")
         if duration_s is None:
@@ -670,4 +876,5 @@ def finish_call(
             raise CallError(f"call {call_id} was already recorded")
         record = CallRecord(call_id, code, name, who, outcome, started_at, at, duration_s, callback, cleaned)
         _audit(conn, record)
+        _settle_planned(conn, int(customer_id), call_id, outcome, started_at, settings.zone)
     return record

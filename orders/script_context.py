@@ -17,11 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 from sqlmodel import col
 
-from db.models import AppMeta, Call, User
+from db.models import AppMeta, Call, PlannedCall, User
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from orders.calls import day_bounds
 from orders.clock import now, week_of
 from orders.demo import META_KEY, spring_festival
 from orders.quotas import WeekLimits, load_week_limits
+from orders.retention import pending_retention
 from orders.settings import Settings
 from orders.tickets import customer_open_tickets, phrase_due
 from scripts_lib.context import Callback, CallContext, Holiday, OpenTicket, ShortBrand, Words, time_of_day
@@ -251,6 +253,19 @@ def orders_falling(conn: Connection, customer_id: int, week: date) -> bool:
     return before >= RETENTION_MIN_BEFORE and recent * 2 <= before
 
 
+def retention_planned(conn: Connection, customer_id: int, day: date, settings: Settings) -> bool:
+    """Whether a shift lead planned a retention call to the shop for `day` that is not made yet: the lead saw
+    the shop drifting (perhaps in volume, which `orders_falling` does not look at), so the call is the
+    retention call whatever the weeks count says."""
+    start, end = day_bounds(day, settings.zone)
+    found = conn.execute(
+        select(col(PlannedCall.id))
+        .where(col(PlannedCall.customer_id) == customer_id, pending_retention(start), col(PlannedCall.due_at) < end)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def _callback(conn: Connection, customer_id: int, at: datetime, settings: Settings) -> Callback | None:
     """Why this call is a callback: the shop asked for it, or our last call today was not answered."""
     row = conn.execute(
@@ -313,7 +328,7 @@ def build_context(
         usual = _usual_volume(conn, shop.id, day)
         short, plentiful = _supply_news(conn, load_week_limits(conn, week, [shop.id]), shop, usual)
         new = _new_products(conn, shop.id, day, settings.new_product_weeks)
-        falling = orders_falling(conn, shop.id, week)
+        falling = orders_falling(conn, shop.id, week) or retention_planned(conn, shop.id, day, settings)
         callback = _callback(conn, shop.id, at, settings)
     return CallContext(
         customer=shop.name,

@@ -121,13 +121,15 @@ class TelesalesApp(App[None]):
     # ------------------------------------------------------------------------------------------ session
 
     def signed_in(self, user: SignedIn) -> None:
-        """Open the day's queue for the user; the matcher and season load meanwhile, off the event loop."""
+        """Open the user's home screen: the day's queue for an order taker, the dashboard for a lead (who
+        reaches the queue from there). The matcher and season load meanwhile, off the event loop."""
+        from tui.screens.lead import DashboardScreen
         from tui.screens.queue import QueueScreen
 
         self.user = user
         self.sub_title = f"{user.name} ({t('role.' + user.role)})"
         self.load_shared()
-        self.switch_screen(QueueScreen())
+        self.switch_screen(QueueScreen() if user.role == "order_taker" else DashboardScreen())
 
     @work(thread=True, exclusive=True, group="shared", exit_on_error=False)
     def load_shared(self) -> None:

@@ -6,6 +6,7 @@ The clock is Monday 2026-11-23 09:00 in Shanghai (conftest); the centre works Mo
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 from sqlmodel import col
 
-from db.models import AuditLog, Call, Customer, Order
+from db.models import AuditLog, Call, Customer, Order, PlannedCall
 from orders.calls import (
     CallError,
     QueueEntry,
@@ -26,8 +27,10 @@ from orders.calls import (
     retry_time,
     start_call,
 )
+from orders.retention import schedule_retention_call
 from orders.settings import Settings, load_settings
 from orders.tickets import Change, open_ticket, update_ticket
+from orders.users import SignedIn
 from tests.conftest import run_cli, table_snapshot
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -300,3 +303,76 @@ def test_finishing_with_no_answer_schedules_the_retry(
     assert record.callback_at == at(23, 10, 1)
     s3 = by_code(call_queue(shop, settings, operator="wang"))["S3"]
     assert (s3.reason, s3.status, s3.due_at) == ("callback", "no_answer", at(23, 10, 1))
+
+
+# ------------------------------------------------------------------------------------------------ planned calls
+
+LEAD = SignedIn(login="lead", name="赵班长", role="shift_lead")
+
+
+def _planned(engine: Engine) -> dict[str, int | None]:
+    """Customer code -> the call that made its planned call (None: still owed)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(col(Customer.code), col(PlannedCall.call_id)).join(
+                Customer, col(Customer.id) == col(PlannedCall.customer_id)
+            )
+        )
+        return {code: call_id for code, call_id in rows}
+
+
+def test_planned_calls_are_listed_at_their_time_once_per_customer(shop: Engine, settings: Settings) -> None:
+    # Planned on Saturday for Monday's opening: S1 is also a Monday shop, so its one row takes the plan's reason.
+    schedule_retention_call(shop, "S1", by=LEAD, settings=settings, at=at(21, 12))
+    with shop.begin() as conn:  # a ticket call-back for the team: it falls to the shop's usual order taker
+        s2 = conn.execute(select(col(Customer.id)).where(col(Customer.code) == "S2")).scalar_one()
+        conn.execute(
+            insert(PlannedCall).values(
+                customer_id=s2, reason="ticket_callback", due_at=at(23, 11), created_by="lead", created_at=at(21, 12)
+            )
+        )
+    wang = call_queue(shop, settings, operator="wang")
+    assert [(e.customer, e.reason, e.due_at) for e in wang] == [
+        ("S1", "retention", at(23, 8, 30)),
+        ("T1", "callback", at(23, 10, 30)),
+        ("K1", "order_day", None),
+        ("S3", "order_day", None),
+    ]
+    assert [(e.customer, e.reason) for e in call_queue(shop, settings, operator="li")] == [
+        ("S2", "ticket_callback"),
+        ("K2", "order_day"),
+    ]
+    assert codes(call_queue(shop, settings)) == ["S1", "T1", "S2", "K1", "K2", "S3"]
+    url = shop.url.render_as_string(hide_password=False)
+    result = run_cli("--db", url, "calls", "queue", "--operator", "wang", "--json")
+    assert result.exit_code == 0, result.stderr
+    first = json.loads(result.stdout)[0]
+    assert (first["customer"], first["reason"], first["due_at"]) == ("S1", "retention", "2026-11-23T08:30:00+08:00")
+
+
+def test_a_planned_call_not_answered_comes_back_as_a_callback_and_a_final_call_makes_it(
+    shop: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule_retention_call(shop, "S1", by=LEAD, settings=settings, at=at(21, 12))
+    record_call(shop, settings, "S1", "no_answer", operator="wang")
+    s1 = by_code(call_queue(shop, settings, operator="wang"))["S1"]
+    assert (s1.reason, s1.due_at, s1.status, s1.done) == ("callback", at(23, 10), "no_answer", False)
+    assert _planned(shop) == {"S1": None}  # still owed: nobody spoke to the shop
+
+    monkeypatch.setenv("TELESALES_NOW", at(23, 10).isoformat())
+    made = record_call(shop, settings, "S1", "ordered", operator="wang")
+    s1 = by_code(call_queue(shop, settings, operator="wang"))["S1"]
+    assert (s1.reason, s1.due_at, s1.status, s1.done) == ("order_day", None, "ordered", True)
+    assert _planned(shop) == {"S1": made.call_id}
+
+
+def test_a_call_before_the_planned_day_leaves_the_plan_for_its_day(shop: Engine, settings: Settings) -> None:
+    planned = schedule_retention_call(shop, "S3", by=LEAD, settings=settings)  # Monday 09:00: due Tuesday
+    record_call(shop, settings, "S3", "ordered", operator="wang")
+    assert _planned(shop) == {"S3": None}
+    tuesday = call_queue(shop, settings, day=MONDAY + timedelta(days=1), operator="wang")
+    assert [(e.customer, e.reason, e.due_at, e.status) for e in tuesday] == [
+        ("S3", "retention", planned.due_at, "to_call"),
+        ("T1", "order_day", None, "to_call"),
+    ]
+    assert call_queue(shop, settings, day=MONDAY + timedelta(days=2)) == []  # the day passed: not carried over

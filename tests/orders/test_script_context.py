@@ -15,6 +15,7 @@ from db.csv_import import import_file
 from db.models import AppMeta, Call
 from db.tables import CUSTOMER, PRODUCT, QUOTA_USAGE, SUPPLY_USAGE
 from orders.demo import META_KEY
+from orders.retention import schedule_retention_call
 from orders.script_context import (
     CALLBACK,
     COMPLAINT,
@@ -30,7 +31,7 @@ from orders.script_context import (
 )
 from orders.settings import Settings, load_settings
 from orders.tickets import open_ticket
-from orders.users import add_user
+from orders.users import SignedIn, add_user
 from scripts_lib.context import CallContext, ShortBrand
 from scripts_lib.loader import ScriptLibrary
 
@@ -191,6 +192,32 @@ def test_a_shop_whose_orders_fall_gets_the_retention_call(shops: Engine, setting
     assert prepared.name == RETENTION
     assert prepared.steps[0].text == "李老板,上午好!我是长沙市烟草公司电访员。"
     assert [s.id for s in prepared.steps][:3] == ["greeting", "check_in", "listen"]
+
+
+def test_a_retention_call_the_lead_planned_for_today_gets_the_retention_script(
+    shops: Engine, settings: Settings
+) -> None:
+    """C1 orders every week, so only the lead's plan (made on Saturday for Monday's opening) makes it one."""
+    assert build_context(shops, "C1", settings=settings, at=AT).retention is False
+    lead = SignedIn(login="lead", name="赵班长", role="shift_lead")
+    planned = schedule_retention_call(shops, "C1", by=lead, settings=settings, at=AT - timedelta(days=2))
+    assert planned.due_at == datetime(2026, 12, 14, 8, 30, tzinfo=SH)
+    assert build_context(shops, "C1", settings=settings, at=AT - timedelta(days=1)).retention is False  # Sunday
+    ctx = build_context(shops, "C1", settings=settings, at=AT)
+    assert ctx.retention is True and ctx.new_products  # retention comes before the new products
+    assert prepare_script(shops, ScriptLibrary(), "C1", settings=settings, at=AT).name == RETENTION
+    assert build_context(shops, "C1", settings=settings, at=AT + timedelta(days=1)).retention is False  # lapsed
+    with shops.begin() as conn:  # the shop asked to be called back: the callback script still wins
+        conn.execute(
+            insert(Call).values(
+                customer_id=_customer_id(shops, "C1"),
+                operator="wang",
+                started_at=AT - timedelta(minutes=30),
+                outcome="callback_requested",
+                callback_at=AT + timedelta(hours=1),
+            )
+        )
+    assert prepare_script(shops, ScriptLibrary(), "C1", settings=settings, at=AT).name == CALLBACK
 
 
 def test_a_new_shop_without_history_is_not_falling_and_hears_every_tight_brand(

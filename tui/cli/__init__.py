@@ -10,6 +10,7 @@ from tui.cli import (  # noqa: F401  isort: skip
     demo_cmd,
     match_cmd,
     order_cmds,
+    report_cmd,
     script_cmds,
     suggest_cmd,
     ticket_cmds,

@@ -30,6 +30,8 @@ def status_text(entry: QueueEntry, zone_fmt: str) -> Text:
     if entry.status == "to_call":
         if entry.reason == "callback" and entry.due_at is not None:
             return Text(t("queue.callback_at", time=zone_fmt), style="bold yellow")
+        if entry.reason in ("retention", "ticket_callback") and entry.due_at is not None:
+            return Text(t("queue.planned_" + entry.reason, time=zone_fmt), style="bold magenta")
         return Text(t("queue.to_call"))
     style = "green" if entry.done else "yellow"
     return Text(t("outcome." + entry.status), style=style)
@@ -73,6 +75,7 @@ class QueueScreen(Screen[None]):
         Binding("r", "refresh", t("key.refresh"), tooltip=t("key.refresh_queue.tip"), id="queue.refresh"),
         Binding("t", "toggle_team", t("key.team"), tooltip=t("key.team.tip"), id="queue.team", show=False),
         Binding("ctrl+q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="queue.quit", show=False),
+        Binding("escape", "back", t("key.back"), tooltip=t("key.back.tip"), id="queue.back", show=False),
     ]
 
     def __init__(self) -> None:
@@ -106,6 +109,15 @@ class QueueScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Esc leads back to the lead's dashboard; an order taker's queue is their home and has nothing under it
+        if action == "back":
+            return len(self.app.screen_stack) > 2
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def action_toggle_team(self) -> None:
         self.team = not self.team

@@ -1,0 +1,142 @@
+"""`telesales report day`: the shift lead's figures for a day, as a table or as the contract's JSON.
+
+A thin shell over `orders.report`, which owns every definition (what counts as due, done, on time); this
+module parses the date, picks the language and lays out text. `--json` prints exactly `DayReport.as_json()`;
+the table also shows, from the dashboard, the operators' names, repeat complaints and the ticket queue now,
+which a lead reading a terminal wants beside the figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from orders.clock import today
+from orders.report import Dashboard, Figures, day_dashboard, day_figures
+from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+from tui.cli.text import table as aligned
+from tui.i18n import MESSAGES
+
+report_app = typer.Typer(help="The shift lead's figures.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+# key -> (zh, en); outcome names come from the TUI's own table so the screen and the CLI say the same words
+_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("{day} 日报", "Day report {day}"),
+    "operator": ("工号", "operator"),
+    "name": ("姓名", "name"),
+    "due": ("应访", "due"),
+    "done": ("已访", "done"),
+    "orders": ("订单", "orders"),
+    "cartons": ("条数", "cartons"),
+    "avg": ("均时(秒)", "avg s"),
+    "opened": ("新投诉", "complaints"),
+    "on_time": ("按时办结", "on time"),
+    "late": ("超时办结", "late"),
+    "total": ("合计", "total"),
+    "legend": (
+        "应访:当天电访名单上的客户数;已访:当天拨打并记录了结果的通话数\n"
+        "按时/超时办结:当天办结的工单,在承诺时间之内/之后答复",
+        "due: customers on the day's call list; done: calls made and recorded that day\n"
+        "on time / late: tickets closed that day, answered within / past their due time",
+    ),
+    "outcomes": ("通话结果", "Call outcomes"),
+    "no_calls": ("无通话", "no calls"),
+    "repeats": ("重复投诉 {n} 件", "repeat complaints: {n}"),
+    "queue": (
+        "当前未结工单 {total} 张(超时 {overdue},一小时内到期 {soon})",
+        "open tickets now: {total} ({overdue} overdue, {soon} due within the hour)",
+    ),
+}
+
+
+def _say(key: str, lang: str, **values: object) -> str:
+    zh, en = _TEXT[key]
+    return (en if lang == "en" else zh).format(**values)
+
+
+def _outcome(name: str, lang: str) -> str:
+    zh, en = MESSAGES.get(f"outcome.{name}", (name, name))
+    return en if lang == "en" else zh
+
+
+def _parse_date(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise CliError(f"--date {raw!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-23") from exc
+
+
+def _row(label: str, name: str, f: Figures) -> list[str]:
+    avg = f.avg_call_seconds
+    return [
+        label,
+        name,
+        str(f.calls_due),
+        str(f.calls_done),
+        str(f.orders),
+        str(f.cartons),
+        f"{avg:.1f}" if avg is not None else "-",
+        str(f.complaints_opened),
+        str(f.tickets_closed_on_time),
+        str(f.tickets_closed_late),
+    ]
+
+
+def _outcome_line(f: Figures, lang: str) -> str:
+    parts = [f"{_outcome(o, lang)} {n}" for o, n in f.outcomes.items() if n]
+    return "  ".join(parts) if parts else _say("no_calls", lang)
+
+
+def render(board: Dashboard, lang: str) -> str:
+    """The day as a lead reads it in a terminal: one row per operator and the total, then the outcomes."""
+    report = board.report
+    heads = ("operator", "name", "due", "done", "orders", "cartons", "avg", "opened", "on_time", "late")
+    rows = [[_say(h, lang) for h in heads]]
+    for login in sorted(report.operators):
+        rows.append(_row(login, board.names.get(login, ""), report.operators[login]))
+    rows.append(_row(_say("total", lang), "", report.total))
+    lines = [_say("title", lang, day=report.day.isoformat()), aligned(rows), _say("legend", lang), ""]
+    labels = [
+        [login, _outcome_line(report.operators[login], lang)]
+        for login in sorted(report.operators)
+        if report.operators[login].calls_done
+    ]
+    labels.append([_say("total", lang), _outcome_line(report.total, lang)])
+    lines += [_say("outcomes", lang), aligned(labels), ""]
+    lines.append(_say("repeats", lang, n=board.repeat_complaints))
+    queue = board.open_tickets
+    lines.append(_say("queue", lang, total=queue.total, overdue=queue.overdue, soon=queue.due_soon))
+    return "\n".join(lines)
+
+
+@report_app.command("day")
+def day_cmd(
+    ctx: typer.Context,
+    day: Annotated[
+        str | None, typer.Option("--date", metavar="DATE", help="The day, YYYY-MM-DD; default today.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of the table: zh or en.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Calls due and done, outcomes, orders, cartons, average call length, complaints opened, tickets closed
+    within and past their due time: per operator and in total."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        if lang is not None:
+            state.lang = lang
+            state._settings = None
+        settings = state.settings()
+        wanted = _parse_date(day) if day is not None else today(settings.zone)
+        engine = open_database(state)
+        try:
+            if as_json:
+                emit_json(day_figures(engine, wanted, settings).as_json())
+                return
+            board = day_dashboard(engine, wanted, settings)
+        finally:
+            engine.dispose()
+        typer.echo(render(board, settings.lang))
