@@ -564,9 +564,11 @@ def _placed_orders(
     conn: Connection, scope: CustomerScope, day: date, zone: ZoneInfo, windows: RetentionWindows, *, volume: bool
 ) -> dict[int, list[tuple[date, int]]]:
     """(local date, cartons) of orders placed in this tool since 16 weeks ago (few rows: one or two a
-    customer-week; a year back too with `volume`), plus each customer's latest placed order before that, so
+    customer-week), plus each customer's latest placed order before that, so
     `last_order` is right for long-silent shops. Cartons are read only with `volume` (0 otherwise)."""
-    since = windows.year_ago_first if volume else windows.first
+    # Never further back than the two windows, even for last year's volume: the ERP history is complete for
+    # anything that old (it only lags by days), and a year of this tool's orders is 50 times more rows to read
+    since = windows.first
     lo = datetime.combine(since, time(0), tzinfo=zone)
     _, hi = day_bounds(day, zone)
     placed_at = col(Order.placed_at)
