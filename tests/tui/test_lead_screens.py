@@ -18,6 +18,7 @@ from tests.tui.test_app import make_app, text_of
 from tui.app import HelpScreen
 from tui.screens.lead import CoverageScreen, DashboardScreen, RetentionScreen
 from tui.screens.queue import QueueScreen
+from tui.screens.tickets import TicketQueueScreen
 
 
 async def settle(pilot: object, done: object, tries: int = 100) -> None:
@@ -142,6 +143,11 @@ async def test_coverage_by_district_then_by_tier(demo_engine: Engine, tmp_path: 
         tiers = brand_coverage(demo_engine, screen.week, by="tier", settings=settings)
         await settle(pilot, lambda: table.row_count == len(tiers) and "档位" in text_of(screen.query_one("#cov-title")))
         assert any(cells(table, i)[1] == "1-5" for i in range(min(table.row_count, 20)))
+        # back to the dashboard, and on to the ticket queue
+        await pilot.press("escape", "t")
+        await settle(pilot, lambda: isinstance(app.screen, TicketQueueScreen) and app.screen.loaded)
+        await pilot.press("escape")
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
 
 async def test_an_order_taker_cannot_read_the_lead_screens(demo_engine: Engine, tmp_path: Path) -> None:
