@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine, and_, select
 
@@ -51,6 +51,23 @@ class CustomerCard:
     tickets: list[TicketRow] = field(default_factory=list)
 
 
+def card_from_row(row: Any, settings: Settings, recent: list[PastOrder]) -> CustomerCard:
+    """The card from a customer row (the call screen's and the ticket detail's), so both call the same shops
+    key customers."""
+    return CustomerCard(
+        code=row.code,
+        name=row.name,
+        owner=row.owner,
+        phone=row.phone,
+        tier=int(row.tier),
+        district=row.district,
+        order_weekday=int(row.order_weekday),
+        notes=row.notes or "",
+        key_customer=int(row.tier) >= settings.key_customer_tier,
+        recent=recent,
+    )
+
+
 @dataclass
 class CallView:
     """What the call screen needs: the card, the suggestion, and what each product may still be ordered."""
@@ -82,7 +99,7 @@ class CallView:
         )
 
 
-def _recent_orders(engine: Engine, customer_id: int, names: dict[int, str]) -> list[PastOrder]:
+def recent_orders(engine: Engine, customer_id: int, names: dict[int, str]) -> list[PastOrder]:
     """The shop's last few orders, ERP history and orders placed here together, newest first."""
     by_day: dict[date, dict[str, int]] = {}
     with engine.connect() as conn:
@@ -151,19 +168,8 @@ def load_call_view(
     usual = {by_id[p].code: q for p, q in usual_quantities(shop, week).items() if p in by_id}
     bought = {p for lines in shop.weeks.values() for p in lines}
     short = sorted(by_id[p].name for p in bought if p in by_id and inputs.limits.is_limited(p) and by_id[p].active)
-    card = CustomerCard(
-        code=row.code,
-        name=row.name,
-        owner=row.owner,
-        phone=row.phone,
-        tier=int(row.tier),
-        district=row.district,
-        order_weekday=int(row.order_weekday),
-        notes=row.notes or "",
-        key_customer=int(row.tier) >= settings.key_customer_tier,
-        recent=_recent_orders(engine, customer.id, names),
-        tickets=customer_open_tickets(engine, code, at=now()),
-    )
+    card = card_from_row(row, settings, recent_orders(engine, customer.id, names))
+    card.tickets = customer_open_tickets(engine, code, at=now())
     return CallView(
         card=card,
         customer_id=customer.id,

@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from db.models import TICKET_CATEGORIES, TICKET_STATUSES, Customer, Ticket, User
 from db.tables import CUSTOMER, PRODUCT
-from orders.call_view import CustomerCard, _recent_orders
+from orders.call_view import CustomerCard, card_from_row, recent_orders
 from orders.clock import now
 from orders.settings import Settings
 from orders.tickets import STILL_OPEN, TicketDetail, TicketError, TicketRow, _row, _select_rows, get_ticket
@@ -156,18 +156,7 @@ def customer_card(engine: Engine, settings: Settings, code: str) -> CustomerCard
         if shop is None:
             raise TicketError(f"unknown customer '{code}'")
         names = {int(pid): str(name) for pid, name in conn.execute(select(PRODUCT.c.id, PRODUCT.c.name))}
-    return CustomerCard(
-        code=shop.code,
-        name=shop.name,
-        owner=shop.owner,
-        phone=shop.phone,
-        tier=int(shop.tier),
-        district=shop.district,
-        order_weekday=int(shop.order_weekday),
-        notes=shop.notes or "",
-        key_customer=int(shop.tier) >= settings.key_customer_tier,
-        recent=_recent_orders(engine, int(shop.id), names),
-    )
+    return card_from_row(shop, settings, recent_orders(engine, int(shop.id), names))
 
 
 def load_ticket_view(engine: Engine, settings: Settings, ticket_id: int, *, at: datetime | None = None) -> TicketView:
