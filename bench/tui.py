@@ -19,6 +19,7 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -144,7 +145,12 @@ async def run(url: str | None) -> None:
         lines = len(call.placed[0].lines)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {engine.url.render_as_string(hide_password=True)}; terminal 80x24")
-    print(f"start to login screen:        {start * 1000:7.0f} ms (goal < 1500)")
+    starts = cold_starts(engine.url.render_as_string(hide_password=False))
+    print(
+        f"cold start to login screen:   median {statistics.median(starts) * 1000:.0f} ms, "
+        f"max {max(starts) * 1000:.0f} ms over {len(starts)} new processes (goal < 1500)"
+    )
+    print(f"(in this process, after opening the demo: {start * 1000:.0f} ms)")
     print(f"sign in to the call queue:    {to_queue * 1000:7.0f} ms")
     print(f"n to the call screen painted: {first_paint * 1000:7.0f} ms (goal < 150)")
     print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms")
@@ -160,10 +166,48 @@ async def run(url: str | None) -> None:
     print(f"peak memory:                  {peak:7.0f} MB (goal < 300)")
 
 
+async def cold_start_child(url: str) -> None:
+    """What `telesales --db URL` does up to the sign-in screen, in a fresh interpreter; prints the moment the
+    screen is up on the machine's monotonic clock, which the parent compares with when it spawned us."""
+    from db.engine import make_engine
+    from db.migrate import ensure_current
+    from orders.drafts import DraftStore
+    from orders.settings import load_settings
+    from tui.i18n import set_language
+
+    settings = load_settings()
+    set_language(settings.lang)
+    engine = make_engine(url)
+    ensure_current(engine, auto_upgrade=settings.auto_upgrade)
+    from tui.app import TelesalesApp
+    from tui.screens.login import LoginScreen
+
+    app = TelesalesApp(engine, settings, drafts=DraftStore(Path(tempfile.mkdtemp(prefix="telesales-bench-"))))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, "the login screen", lambda: isinstance(app.screen, LoginScreen))
+        print(time.perf_counter())
+
+
+def cold_starts(url: str, runs: int = 5) -> list[float]:
+    """Process spawn to the sign-in screen, `runs` times (the first also pays for a cold file cache)."""
+    out = []
+    for _ in range(runs):
+        spawned = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, __file__, "--cold-start-child", url], capture_output=True, text=True, check=True
+        )
+        out.append(float(proc.stdout.strip().splitlines()[-1]) - spawned)
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="a database holding the large demo (default: build one in /tmp)")
+    parser.add_argument("--cold-start-child", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold_start_child:
+        asyncio.run(cold_start_child(args.cold_start_child))
+        return 0
     asyncio.run(run(args.db))
     return 0
 

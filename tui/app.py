@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -27,14 +28,16 @@ from textual.widgets import Static
 
 from orders.clock import today, week_of
 from orders.drafts import Draft, DraftStore
-from orders.match_data import load_catalog
-from orders.matching import MatchIndex
 from orders.settings import Settings, data_dir
-from orders.suggest import Item, Season
-from orders.suggest_data import load_catalog_items, load_season
 from orders.users import SignedIn
-from scripts_lib.loader import ScriptLibrary
 from tui.i18n import t
+
+if TYPE_CHECKING:
+    # the matcher pulls in pypinyin's dictionaries (a third of a second): loaded in a worker after sign-in,
+    # so the sign-in screen is up before it
+    from orders.matching import MatchIndex
+    from orders.suggest import Item, Season
+    from scripts_lib.loader import ScriptLibrary
 
 DB_RETRY_SECONDS = 2.0
 
@@ -133,6 +136,10 @@ class TelesalesApp(App[None]):
 
     @work(thread=True, exclusive=True, group="shared", exit_on_error=False)
     def load_shared(self) -> None:
+        from orders.match_data import load_catalog
+        from orders.matching import MatchIndex
+        from orders.suggest_data import load_catalog_items, load_season
+
         try:
             matcher = MatchIndex.build(load_catalog(self.engine))
             with self.engine.connect() as conn:

@@ -23,6 +23,17 @@ def test_upgrade_builds_every_table_and_reaches_head(engine: Engine) -> None:
     assert set(SQLModel.metadata.tables) <= tables
 
 
+def test_the_fast_head_constant_is_alembics_head(engine: Engine) -> None:
+    """`ensure_current` skips Alembic when the database is at `HEAD`; a new migration must move it too, or
+    every start would take the slow path (and a database at the new head would look behind)."""
+    assert migrate.head() == migrate.HEAD
+    assert migrate._at_head(engine)
+    migrate.downgrade(engine, "0003")
+    assert not migrate._at_head(engine)
+    migrate.ensure_current(engine)  # the slow path migrates it back to head
+    assert migrate._at_head(engine)
+
+
 def test_migrations_match_the_models(engine: Engine) -> None:
     """A model changed without a migration would make tests pass on a schema users never get."""
     with engine.connect() as conn:
