@@ -114,6 +114,9 @@ async def run(url: str | None) -> None:
         CallScreen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
         call = app.screen
         await until(pilot, "the suggestion", lambda: call.view is not None)
+        if os.environ.get("BENCH_WAIT_SCRIPT"):
+            await until(pilot, "the script", lambda: call.script is not None)
+            await pilot.pause(0.5)
         suggestion = time.perf_counter() - t2
         # Two figures per keystroke. "round trip": Pilot's press, which also waits for the app to go idle and
         # for animations, so it is an upper bound. "to paint": from the key being sent to the end of the first
@@ -143,6 +146,8 @@ async def run(url: str | None) -> None:
         await until(pilot, "the order placed", lambda: isinstance(app.screen, CallScreen) and bool(app.screen.placed))
         place = time.perf_counter() - t3
         lines = len(call.placed[0].lines)
+    if os.environ.get("BENCH_SLOWEST"):
+        print(sorted(((round(p * 1000, 1), i) for i, p in enumerate(paints)), reverse=True)[:8])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {engine.url.render_as_string(hide_password=True)}; terminal 80x24")
     starts = cold_starts(engine.url.render_as_string(hide_password=False))
