@@ -14,7 +14,7 @@ SQLite could not give.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -27,9 +27,12 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
 from orders.clock import today, week_of
+from orders.coverage import CoverageRow, GroupBy, brand_coverage
 from orders.report import Dashboard, Figures, day_dashboard
+from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import PermissionDenied, require_role
 from tui.app import is_connection_error
+from tui.cli.text import pad
 from tui.i18n import t
 from tui.screens.call import weekday_name
 from tui.widgets.banner import DbBanner
@@ -41,11 +44,6 @@ DASHBOARD_POLL_SECONDS = 10.0
 LEAD_ROLES = ("shift_lead",)  # admins pass require_role too
 OUTCOME_ORDER = ("ordered", "no_answer", "busy", "callback_requested", "refused", "closed", "wrong_number")
 BAR_WIDTH = 14
-
-
-def pad(text: str, width: int) -> str:
-    """Left-justify in terminal cells: Chinese characters take two."""
-    return text + " " * max(0, width - cell_len(text))
 
 
 def minutes(seconds: float | None) -> str:
@@ -343,7 +341,7 @@ class RetentionScreen(LeadScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[Any] = []
+        self.rows: list[RetentionRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -361,8 +359,6 @@ class RetentionScreen(LeadScreen):
 
     @work(thread=True, exclusive=True, group="retention", exit_on_error=False)
     def load(self) -> None:
-        from orders.retention import retention_list
-
         app = self.telesales
         try:
             self.check_role()
@@ -372,7 +368,7 @@ class RetentionScreen(LeadScreen):
             return
         self.app.call_from_thread(self._show, rows)
 
-    def _show(self, rows: list[Any]) -> None:
+    def _show(self, rows: list[RetentionRow]) -> None:
         self.rows = rows
         planned = sum(1 for r in rows if r.scheduled)
         self.query_one("#ret-title", Static).update(Text(t("ret.title", n=len(rows), planned=planned), style="bold"))
@@ -401,7 +397,7 @@ class RetentionScreen(LeadScreen):
     def _highlighted(self) -> None:
         self._explain()
 
-    def _current(self) -> Any | None:
+    def _current(self) -> RetentionRow | None:
         table = self.query_one("#ret-table", DataTable)
         if not self.rows or table.cursor_row < 0 or table.cursor_row >= len(self.rows):
             return None
@@ -428,8 +424,6 @@ class RetentionScreen(LeadScreen):
 
     @work(thread=True, exclusive=True, group="retention-plan", exit_on_error=False)
     def schedule(self, code: str, name: str) -> None:
-        from orders.retention import RetentionError, schedule_retention_call
-
         app = self.telesales
         user = app.user
         try:
@@ -488,7 +482,7 @@ class CoverageScreen(LeadScreen):
     def __init__(self, week: date | None = None) -> None:
         super().__init__()
         self.week = week
-        self.by = "district"
+        self.by: GroupBy = "district"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -513,20 +507,18 @@ class CoverageScreen(LeadScreen):
 
     @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
     def load(self) -> None:
-        from orders.coverage import brand_coverage
-
         app = self.telesales
         week, by = self.week, self.by
         assert week is not None
         try:
             self.check_role()
-            rows = brand_coverage(app.engine, week, by=by, settings=app.settings)  # type: ignore[arg-type]
+            rows = brand_coverage(app.engine, week, by=by, settings=app.settings)
         except Exception as exc:
             self.failed(exc, self.query_one("#cov-title", Static))
             return
         self.app.call_from_thread(self._show, week, by, rows)
 
-    def _show(self, week: date, by: str, rows: list[Any]) -> None:
+    def _show(self, week: date, by: GroupBy, rows: list[CoverageRow]) -> None:
         if (week, by) != (self.week, self.by):
             return
         self.query_one("#cov-title", Static).update(
