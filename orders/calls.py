@@ -176,7 +176,7 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+def chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
 
@@ -225,14 +225,12 @@ def call_queue(
     zone = settings.zone
     day = day or today(zone)
     start, end = day_bounds(day, zone)
-    day_ids = _order_day_ids(day, operator)
     with engine.connect() as conn:
+        listed = listed_customers(conn, day, zone, operator)
+        day_ids, callbacks, planned, extra = listed.day_ids, listed.callbacks, listed.planned, listed.extra
         rows = conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(day_ids))).all()
         people = {p.id: p for p in map(_person, rows)}
-        callbacks = _callbacks_due(conn, start, end, operator)
-        planned = _planned_due(conn, start, end, operator)
-        extra = sorted({*callbacks, *planned} - people.keys())
-        for chunk in _chunks(extra):
+        for chunk in chunks(extra):
             for row in conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(chunk))):
                 person = _person(row)
                 people[person.id] = person
@@ -320,6 +318,32 @@ def next_due(entries: Iterable[QueueEntry], at: datetime | None = None) -> Queue
     return None
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Who is on a day's call list, before any per-customer fact is read: the order-day customers (as a
+    subquery), the callbacks and planned calls due, and the ids listed only for one of those."""
+
+    day_ids: Select[int | None]
+    callbacks: dict[int, datetime]
+    planned: dict[int, _Plan]
+    extra: list[int]
+
+
+def listed_customers(conn: Connection, day: date, zone: ZoneInfo, operator: str | None = None) -> Listed:
+    """The membership rule of `call_queue`, also used by the lead's report to count calls due, so the two
+    can never disagree about who is due."""
+    start, end = day_bounds(day, zone)
+    day_ids = _order_day_ids(day, operator)
+    callbacks = _callbacks_due(conn, start, end, operator)
+    planned = _planned_due(conn, start, end, operator)
+    candidates = sorted({*callbacks, *planned})
+    on_order_day: set[int] = set()
+    for chunk in chunks(candidates):
+        query = select(col(Customer.id)).where(col(Customer.id).in_(chunk), col(Customer.id).in_(day_ids))
+        on_order_day.update(cid for cid in conn.execute(query).scalars() if cid is not None)
+    return Listed(day_ids, callbacks, planned, [cid for cid in candidates if cid not in on_order_day])
+
+
 def _order_day_ids(day: date, operator: str | None) -> Select[int | None]:
     """The ids of the day's order-day customers, as a subquery: the per-customer facts are then read with
     `customer_id IN (SELECT ...)`, which the planners join on their indexes, instead of shipping a thousand
@@ -343,7 +367,7 @@ class CustomerScope:
     def filters(self, column: Any) -> Iterator[ColumnElement[bool]]:
         """One WHERE condition per query to run; together they cover every customer in the queue once."""
         yield column.in_(self.day_ids)
-        for chunk in _chunks(self.extra):
+        for chunk in chunks(self.extra):
             yield column.in_(chunk)
 
 
@@ -549,7 +573,7 @@ def _history_counts(
                 history = out.setdefault(int(cid), _History())
                 history.year_ago, history.year_ago_cartons = int(occasions), int(cartons or 0)
     stale = sorted(cid for cid in ids if cid not in out or out[cid].last is None)
-    for chunk in _chunks(stale):
+    for chunk in chunks(stale):
         lasts = conn.execute(
             select(col(HistoryLine.customer_id), func.max(order_date))
             .where(col(HistoryLine.customer_id).in_(chunk), order_date <= day)

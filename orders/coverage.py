@@ -27,7 +27,6 @@ the active customers, and a few small ones for the tool's orders; no per-custome
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -36,13 +35,13 @@ from sqlalchemy import Engine, case, func, select
 from sqlmodel import col
 
 from db.models import Customer, HistoryLine, Order, OrderLine, Product
+from orders.calls import chunks
 from orders.clock import week_of
 from orders.settings import Settings
 
 GroupBy = Literal["district", "tier"]
 TIER_BAND = 5  # tiers 1-30 in bands of five
 NO_DISTRICT = ""  # the group of customers whose district is not known
-_CHUNK = 2000
 
 
 class CoverageError(ValueError):
@@ -113,11 +112,6 @@ def _group_order(label: str, by: GroupBy) -> tuple[int, str]:
     return (1 if label == NO_DISTRICT else 0, label)  # the unknown district last
 
 
-def _chunks(values: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(values), _CHUNK):
-        yield values[i : i + _CHUNK]
-
-
 _Key = tuple[Any, str, int]  # (raw group value, brand, 1 this week / 0 last week)
 
 
@@ -180,7 +174,7 @@ def brand_coverage(engine: Engine, week: date, *, by: GroupBy, settings: Setting
         ids = sorted({int(row[0]) for row in placed})
         last_history: dict[int, date] = {}
         in_history: set[tuple[int, str, int]] = set()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             last_history.update(
                 (int(cid), last)
                 for cid, last in conn.execute(

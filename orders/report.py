@@ -15,9 +15,8 @@ Definitions (FIGURES of the contract):
   the entry's `operator`, the customer's usual order taker: the list is that person's job whoever ends up
   dialling. A customer with no usual order taker is due for the team, so it counts in the total only.
   `call_queue` also reads 16 weeks of history per customer, which costs about 100 ms on the large demo; the
-  count here asks only for membership, through the same helpers `call_queue` builds its list from
-  (`_order_day_ids`, `_callbacks_due`, `_planned_due`), so it agrees with it by construction, and a test
-  checks that it does.
+  count here asks only for membership, through the function `call_queue` builds its list from
+  (`orders.calls.listed_customers`), so it agrees with it by construction, and a test checks that it does.
 - **calls_done**, **outcomes**: finished calls (an outcome recorded) *started* in the day, counted for
   `call.operator`, the person who made them. These are calls, not customers: a shop tried twice (no answer,
   then ordered) is two calls, so done may exceed due; how much of the list is finished is `queue_progress`'s
@@ -52,12 +51,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, case, func, select
 from sqlmodel import col
 
 from db.models import CALL_OUTCOMES, Call, Customer, Order, OrderLine, Ticket, User
-from orders.calls import _callbacks_due, _chunks, _order_day_ids, _planned_due, day_bounds
+from orders.calls import chunks, day_bounds, listed_customers
 from orders.clock import now, week_of
 from orders.settings import Settings
 from orders.tickets import QueueCounts, count_queue
@@ -158,7 +158,7 @@ def day_figures(engine: Engine, day: date, settings: Settings) -> DayReport:
     """The day's FIGURES, per operator and in total (definitions in the module docstring)."""
     start, end = day_bounds(day, settings.zone)
     with engine.connect() as conn:
-        tally, _calls, _repeats = _read_day(conn, day, start, end)
+        tally, _calls, _repeats = _read_day(conn, day, start, end, settings.zone)
     return _report(day, tally)
 
 
@@ -168,7 +168,7 @@ def day_dashboard(engine: Engine, day: date, settings: Settings, *, at: datetime
     zone = settings.zone
     start, end = day_bounds(day, zone)
     with engine.connect() as conn:
-        tally, call_times, repeats = _read_day(conn, day, start, end)
+        tally, call_times, repeats = _read_day(conn, day, start, end, zone)
         report = _report(day, tally)
         names = _names(conn, report.operators)
     hours = _working_hours(settings)
@@ -201,10 +201,12 @@ def _report(day: date, tally: _Tally) -> DayReport:
     return DayReport(day=day, total=tally.total, operators=people)
 
 
-def _read_day(conn: Connection, day: date, start: datetime, end: datetime) -> tuple[_Tally, list[datetime], int]:
+def _read_day(
+    conn: Connection, day: date, start: datetime, end: datetime, zone: ZoneInfo
+) -> tuple[_Tally, list[datetime], int]:
     """Read the day's rows, fill the tally; also hand back the start times of the calls and the repeat count."""
     tally = _Tally()
-    _calls_due(conn, tally, day, start, end)
+    _calls_due(conn, tally, day, zone)
     call_times = _calls_done(conn, tally, start, end)
     _orders(conn, tally, day, start, end)
     repeats = _complaints(conn, tally, start, end)
@@ -212,31 +214,24 @@ def _read_day(conn: Connection, day: date, start: datetime, end: datetime) -> tu
     return tally, call_times, repeats
 
 
-def calls_due_by_operator(conn: Connection, day: date, start: datetime, end: datetime) -> dict[str | None, int]:
+def calls_due_by_operator(conn: Connection, day: date, zone: ZoneInfo) -> dict[str | None, int]:
     """How many customers the team call list of `day` holds, by their usual order taker (None: nobody's).
 
-    Membership is `call_queue`'s own, read through its own helpers: the order-day customers, the callbacks
-    due and the planned calls due, each customer once. Only the expensive per-customer facts are left out.
+    Membership is `call_queue`'s own (`orders.calls.listed_customers`); only the expensive per-customer facts
+    the queue shows are left out.
     """
+    listed = listed_customers(conn, day, zone)
     due: dict[str | None, int] = defaultdict(int)
-    seen: set[int] = set()
-    rows = conn.execute(
-        select(col(Customer.id), col(Customer.operator)).where(col(Customer.id).in_(_order_day_ids(day, None)))
-    )
-    for cid, operator in rows:
-        seen.add(int(cid or 0))  # a primary key, never null
+    for (operator,) in conn.execute(select(col(Customer.operator)).where(col(Customer.id).in_(listed.day_ids))):
         due[operator] += 1
-    extra = sorted({*_callbacks_due(conn, start, end, None), *_planned_due(conn, start, end, None)} - seen)
-    for chunk in _chunks(extra):
-        for _cid, operator in conn.execute(
-            select(col(Customer.id), col(Customer.operator)).where(col(Customer.id).in_(chunk))
-        ):
+    for chunk in chunks(listed.extra):
+        for (operator,) in conn.execute(select(col(Customer.operator)).where(col(Customer.id).in_(chunk))):
             due[operator] += 1
     return dict(due)
 
 
-def _calls_due(conn: Connection, tally: _Tally, day: date, start: datetime, end: datetime) -> None:
-    for operator, n in calls_due_by_operator(conn, day, start, end).items():
+def _calls_due(conn: Connection, tally: _Tally, day: date, zone: ZoneInfo) -> None:
+    for operator, n in calls_due_by_operator(conn, day, zone).items():
         for figures in tally.both(operator):
             figures.calls_due += n
 
@@ -272,8 +267,11 @@ def _orders(conn: Connection, tally: _Tally, day: date, start: datetime, end: da
     the whole `order_line` table (400 ms) and PostgreSQL, which cannot estimate this week's rows before its
     statistics catch up, re-aggregate it once per order (150 ms)."""
     rows = conn.execute(
-        select(col(Order.operator), func.count(func.distinct(col(Order.id))),
-               func.coalesce(func.sum(col(OrderLine.qty)), 0))
+        select(
+            col(Order.operator),
+            func.count(func.distinct(col(Order.id))),
+            func.coalesce(func.sum(col(OrderLine.qty)), 0),
+        )
         .select_from(Order)
         .outerjoin(OrderLine, col(OrderLine.order_id) == col(Order.id))
         .where(
@@ -329,4 +327,3 @@ def _names(conn: Connection, logins: Iterable[str]) -> dict[str, str]:
         return {}
     rows = conn.execute(select(col(User.login), col(User.name)).where(col(User.login).in_(wanted)))
     return {login: name for login, name in rows}
-

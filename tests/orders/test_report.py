@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from sqlmodel import col
 
 from db.models import CALL_OUTCOMES, Call, Customer, PlannedCall
-from orders.calls import call_queue, day_bounds, record_call, start_call
+from orders.calls import call_queue, record_call, start_call
 from orders.placement import cancel_order, place_order
 from orders.report import calls_due_by_operator, closed_on_time, day_dashboard, day_figures
 from orders.settings import Settings, load_settings
@@ -224,9 +224,8 @@ def test_the_total_is_the_team_including_customers_nobody_owns(day: Engine, sett
 def test_calls_due_agrees_with_the_call_queue(day: Engine, settings: Settings) -> None:
     for when in (MONDAY, date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 29)):
         queue = call_queue(day, settings, day=when)
-        start, end = day_bounds(when, settings.zone)
         with day.connect() as conn:
-            counted = calls_due_by_operator(conn, when, start, end)
+            counted = calls_due_by_operator(conn, when, settings.zone)
         assert counted == dict(Counter(e.operator for e in queue)), when
     tuesday = day_figures(day, date(2026, 11, 24), settings)
     assert tuesday.total.calls_due == 1 and tuesday.operators["demo"].calls_due == 1  # T1's order day
