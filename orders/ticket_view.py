@@ -20,7 +20,7 @@ from db.tables import CUSTOMER, PRODUCT
 from orders.call_view import CustomerCard, card_from_row, recent_orders
 from orders.clock import now
 from orders.settings import Settings
-from orders.tickets import STILL_OPEN, TicketDetail, TicketError, TicketRow, _row, _select_rows, get_ticket
+from orders.tickets import STILL_OPEN, TicketDetail, TicketError, TicketRow, get_ticket, ticket_row, ticket_rows_query
 
 QUEUE_LIMIT = 500  # a screenful is 15 rows; a lead narrows with filters long before scrolling 500
 ALL = "all"
@@ -113,14 +113,14 @@ def ticket_queue(
         )
     chosen = page.order_by(col(Ticket.due_at), col(Ticket.id)).limit(limit).subquery("page")
     query = (
-        _select_rows()
+        ticket_rows_query()
         .add_columns(col(Customer.district))
         .join(chosen, chosen.c.id == col(Ticket.id))
         .order_by(chosen.c.due_at, chosen.c.id)
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [QueueItem(_row(r[:-1], at), r[-1]) for r in rows]
+    return [QueueItem(ticket_row(r[:-1], at), r[-1]) for r in rows]
 
 
 def people(engine: Engine) -> list[Person]:

@@ -276,12 +276,14 @@ _ROW_COLUMNS = (
 )
 
 
-def _row(r: Sequence[Any], at: datetime) -> TicketRow:
+def ticket_row(r: Sequence[Any], at: datetime) -> TicketRow:
+    """A row of `ticket_rows_query` as of `at`: every view of tickets flags overdue and due-soon this way."""
     overdue, soon = _flags(r[4], r[8], at)
     return TicketRow(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], overdue, soon)
 
 
-def _select_rows() -> Any:
+def ticket_rows_query() -> Any:
+    """Tickets with their shop, in the column order `ticket_row` reads; callers add filters and order."""
     return select(*_ROW_COLUMNS).join(Customer, col(Customer.id) == col(Ticket.customer_id))
 
 
@@ -484,8 +486,8 @@ def update_ticket(
             done.append("note added")
         if values:
             conn.execute(update(Ticket).where(col(Ticket.id) == ticket_id).values(**values))
-        row = conn.execute(_select_rows().where(col(Ticket.id) == ticket_id)).one()
-    return _row(row, at), done
+        row = conn.execute(ticket_rows_query().where(col(Ticket.id) == ticket_id)).one()
+    return ticket_row(row, at), done
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -494,7 +496,7 @@ def update_ticket(
 def get_ticket(engine: Engine, ticket_id: int, *, at: datetime | None = None) -> TicketDetail:
     at = at or now()
     with engine.connect() as conn:
-        row = conn.execute(_select_rows().where(col(Ticket.id) == ticket_id)).first()
+        row = conn.execute(ticket_rows_query().where(col(Ticket.id) == ticket_id)).first()
         if row is None:
             raise TicketError(f"unknown ticket {ticket_id}")
         events = conn.execute(
@@ -503,7 +505,7 @@ def get_ticket(engine: Engine, ticket_id: int, *, at: datetime | None = None) ->
             .where(col(TicketEvent.ticket_id) == ticket_id)
             .order_by(col(TicketEvent.at), col(TicketEvent.id))
         ).all()
-    return TicketDetail(_row(row, at), [EventRow(*e) for e in events])
+    return TicketDetail(ticket_row(row, at), [EventRow(*e) for e in events])
 
 
 def list_tickets(
@@ -534,10 +536,10 @@ def list_tickets(
     if limit is not None:
         page = page.limit(limit)
     chosen = page.subquery("page")
-    query = (_select_rows().join(chosen, chosen.c.id == col(Ticket.id))
+    query = (ticket_rows_query().join(chosen, chosen.c.id == col(Ticket.id))
              .order_by(chosen.c.due_at, chosen.c.id))
     with engine.connect() as conn:
-        return [_row(r, at) for r in conn.execute(query).all()]
+        return [ticket_row(r, at) for r in conn.execute(query).all()]
 
 
 @dataclass
@@ -574,10 +576,10 @@ def count_queue(engine: Engine, *, at: datetime | None = None) -> QueueCounts:
 def customer_open_tickets(engine: Engine, customer_code: str, *, at: datetime | None = None) -> list[TicketRow]:
     """The customer's tickets still open, for the call screen and the script context ("your complaint …")."""
     at = at or now()
-    query = (_select_rows().where(col(Customer.code) == customer_code, col(Ticket.status).in_(STILL_OPEN))
+    query = (ticket_rows_query().where(col(Customer.code) == customer_code, col(Ticket.status).in_(STILL_OPEN))
              .order_by(col(Ticket.due_at)))
     with engine.connect() as conn:
-        return [_row(r, at) for r in conn.execute(query).all()]
+        return [ticket_row(r, at) for r in conn.execute(query).all()]
 
 
 # ----------------------------------------------------------------------------------------- figures
