@@ -7,8 +7,7 @@ Typer, so it exits 1 with a sentence, as the contract wants for bad input, not 2
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -17,22 +16,15 @@ import typer
 from sqlalchemy import Engine
 
 from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call
-from tui.cli.main import CliError, CliState, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+from tui.cli.main import CliError, CliState, DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
 from tui.cli.text import table as aligned
 
 calls_app = typer.Typer(help="The day's call list and call outcomes.", no_args_is_help=True)
 app.add_typer(calls_app, name="calls")
 
 
-@contextmanager
-def _calls_database(state: CliState) -> Iterator[Engine]:
-    engine = open_database(state)
-    try:
-        yield engine
-    except CallError as exc:
-        raise CliError(str(exc), kind=exc.kind) from exc
-    finally:
-        engine.dispose()
+def _calls_database(state: CliState) -> AbstractContextManager[Engine]:
+    return database(state, {CallError: lambda exc: CliError(str(exc), kind=exc.kind)})
 
 
 def _parse_date(raw: str) -> date:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NoReturn
@@ -112,6 +112,25 @@ def open_database(state: CliState, *, migrate: bool = True) -> Engine:
         except OperationalError as exc:
             raise unreachable(engine, exc) from exc
     return engine
+
+
+Refusals = Mapping[type[Exception], Callable[[Any], CliError]]  # a domain error class -> the CliError it becomes
+
+
+@contextmanager
+def database(state: CliState, refusals: Refusals | None = None) -> Iterator[Engine]:
+    """Open the database for one command and always close it. A domain error named in `refusals` becomes the
+    CliError its function makes (message, kind, exit code), so a command module says only that much."""
+    engine = open_database(state)
+    try:
+        yield engine
+    except Exception as exc:
+        for kind, convert in (refusals or {}).items():
+            if isinstance(exc, kind):
+                raise convert(exc) from exc
+        raise
+    finally:
+        engine.dispose()
 
 
 def unreachable(engine: Engine, exc: DBAPIError) -> CliError:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import getpass
 import re
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Annotated
 
@@ -41,8 +40,8 @@ from tui.cli.main import (
     JsonOption,
     app,
     cli_errors,
+    database,
     emit_json,
-    open_database,
     state_of,
 )
 from tui.cli.text import pad
@@ -106,18 +105,15 @@ def parse_week(raw: str | None) -> date | None:
         raise CliError(f"--week '{raw}' is not a date; write YYYY-MM-DD (any day of the week)", lines=[]) from exc
 
 
-@contextmanager
-def _order_database(state: CliState) -> Iterator[Engine]:
+def _placement_error(exc: PlacementError) -> CliError:
+    code = EXIT_REFUSED if exc.refused else EXIT_BAD_INPUT
+    details = {k: v for k, v in exc.as_json().items() if k not in ("error", "message")}
+    return CliError(exc.message, kind=exc.kind, code=code, **details)
+
+
+def _order_database(state: CliState) -> AbstractContextManager[Engine]:
     """Open the database for one order command; a refusal becomes its message, details and exit code."""
-    engine = open_database(state)
-    try:
-        yield engine
-    except PlacementError as exc:
-        code = EXIT_REFUSED if exc.refused else EXIT_BAD_INPUT
-        details = {k: v for k, v in exc.as_json().items() if k not in ("error", "message")}
-        raise CliError(exc.message, kind=exc.kind, code=code, **details) from exc
-    finally:
-        engine.dispose()
+    return database(state, {PlacementError: _placement_error})
 
 
 def _lines_table(order: PlacedOrder) -> str:

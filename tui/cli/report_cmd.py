@@ -15,7 +15,7 @@ import typer
 
 from orders.clock import today
 from orders.report import Dashboard, Figures, day_dashboard, day_figures
-from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
 from tui.cli.text import table as aligned
 from tui.i18n import MESSAGES
 
@@ -131,12 +131,9 @@ def day_cmd(
             state._settings = None
         settings = state.settings()
         wanted = _parse_date(day) if day is not None else today(settings.zone)
-        engine = open_database(state)
-        try:
+        with database(state) as engine:
             if as_json:
                 emit_json(day_figures(engine, wanted, settings).as_json())
                 return
             board = day_dashboard(engine, wanted, settings)
-        finally:
-            engine.dispose()
         typer.echo(render(board, settings.lang))

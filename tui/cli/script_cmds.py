@@ -19,10 +19,11 @@ from tui.cli.main import (
     CliError,
     DbOption,
     JsonOption,
+    Refusals,
     app,
     cli_errors,
+    database,
     emit_json,
-    open_database,
     state_of,
 )
 
@@ -111,17 +112,14 @@ def render_cmd(
         if day is not None:
             at = datetime.combine(_parse_date(day), at.astimezone(settings.zone).timetz())
         library = _library(settings)
-        engine = open_database(state)
-        try:
+        refusals: Refusals = {
+            ScriptContextError: lambda exc: CliError(str(exc)),
+            UnknownScript: lambda exc: CliError(str(exc), kind="unknown_script", available=exc.known),
+        }
+        with database(state, refusals) as engine:
             prepared = prepare_script(
                 engine, library, customer, settings=settings, at=at, operator=operator, script=script, inbound=inbound
             )
-        except ScriptContextError as exc:
-            raise CliError(str(exc)) from exc
-        except UnknownScript as exc:
-            raise CliError(str(exc), kind="unknown_script", available=exc.known) from exc
-        finally:
-            engine.dispose()
         if as_json:
             emit_json(prepared.as_json())
         else:

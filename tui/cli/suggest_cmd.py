@@ -14,7 +14,7 @@ from rich.cells import cell_len
 
 from orders.suggest import Suggestion
 from orders.suggest_data import UnknownCustomer, suggestions
-from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
+from tui.cli.main import CliError, DbOption, JsonOption, Refusals, app, cli_errors, database, emit_json, state_of
 from tui.cli.text import pad
 
 
@@ -88,8 +88,8 @@ def suggest_cmd(
         order_day = parse_date(day, "--day") if day is not None else None
         if order_day is not None and monday is None:
             monday = order_day
-        engine = open_database(state)
-        try:
+        unknown: Refusals = {UnknownCustomer: lambda exc: CliError(str(exc), kind="unknown_customer")}
+        with database(state, unknown) as engine:
             made = suggestions(
                 engine,
                 settings,
@@ -98,10 +98,6 @@ def suggest_cmd(
                 weekday=order_day.isoweekday() if order_day is not None else None,
                 lang=language,
             )
-        except UnknownCustomer as exc:
-            raise CliError(str(exc), kind="unknown_customer") from exc
-        finally:
-            engine.dispose()
         if order_day is not None and made and made[0].week.isoformat() > order_day.isoformat():
             raise CliError("--day must fall in the week given by --week")
         for s in made:

@@ -3,8 +3,7 @@ module turns outcomes into text, JSON and exit codes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -33,8 +32,8 @@ from tui.cli.main import (
     JsonOption,
     app,
     cli_errors,
+    database,
     emit_json,
-    open_database,
     state_of,
 )
 from tui.cli.text import table as aligned
@@ -49,16 +48,9 @@ def _cli_error(exc: TicketError) -> CliError:
     return CliError(str(exc))
 
 
-@contextmanager
-def _ticket_database(state: CliState) -> Iterator[Engine]:
+def _ticket_database(state: CliState) -> AbstractContextManager[Engine]:
     """Open the database for one ticket command; a rule's refusal becomes its message and exit code."""
-    engine = open_database(state)
-    try:
-        yield engine
-    except TicketError as exc:
-        raise _cli_error(exc) from exc
-    finally:
-        engine.dispose()
+    return database(state, {TicketError: _cli_error})
 
 
 def _flag(row: TicketRow) -> str:
