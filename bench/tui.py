@@ -7,7 +7,9 @@ keystroke p99 < 30 ms, memory < 300 MB.
 
     .venv/bin/python bench/tui.py [--db URL]
 
-Without --db it uses (building once) the large demo, seed 1, in /tmp/telesales-bench/.
+Without --db it uses (building once) the large demo, seed 1, in /tmp/telesales-bench/, and runs on a copy.
+BENCH_SLOWEST=1 also prints the eight slowest keystrokes with their index; BENCH_WAIT_SCRIPT=1 starts typing
+only once the call's script has loaded (the first keystrokes otherwise share the GIL with the loading workers).
 """
 
 from __future__ import annotations
