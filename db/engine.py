@@ -12,9 +12,17 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """A database that went away (server down, connection killed, file locked out) rather than a bug.
+
+    Here, beside the engine, because both backends' ways of failing are known here; the screens show a banner
+    and retry for these, and report anything else as a fault."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 class DatabaseUrlError(ValueError):

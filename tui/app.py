@@ -8,29 +8,25 @@ until it answers again, while the screens keep working on what they have.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-from rich.text import Text
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError, OperationalError
-from textual import work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
-from textual.containers import Vertical
+from textual import on, work
+from textual.app import App, SystemCommand
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Static
+from textual.screen import Screen
 
 from orders.clock import today, week_of
 from orders.drafts import Draft, DraftStore
 from orders.settings import Settings, data_dir
 from orders.users import SignedIn
+from tui.help import HelpScreen
 from tui.i18n import t
+from tui.keys import bind, key_label
+from tui.messages import CatalogLoaded, DatabaseProbed, SeasonLoaded, WorkFailed
 
 if TYPE_CHECKING:
     # the matcher pulls in pypinyin's dictionaries (a third of a second): loaded in a worker after sign-in,
@@ -43,65 +39,17 @@ DB_RETRY_SECONDS = 2.0
 WARM_UP_PHRASES = ("x", "yx3", "软中华两条", "furongwang 5")  # an initial, initials, hanzi, full pinyin
 
 
-def key_label(key: str) -> str:
-    """How a key is printed on the training sheet: F1, Ctrl+Q, q."""
-    *mods, last = key.split("+")
-    if re.fullmatch(r"f\d+", last):
-        last = last.upper()
-    elif mods or len(last) > 1:
-        last = last.capitalize()
-    return "+".join([*(m.capitalize() for m in mods), last])
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """A database that went away (server down, connection killed, file locked out) rather than a bug."""
-    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key of the screen underneath, with what it does: the footer has room for only four."""
-
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    #help-box { width: 76; max-height: 22; height: auto; border: round $accent; padding: 0 1;
-                background: $panel; overflow-y: auto; }
-    #help-box > Static { width: 100%; }
-    #help-title { text-style: bold; }
-    """
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", t("key.close"), tooltip=t("key.close.tip"), id="help.close"),
-        Binding("f1", "close", t("key.close"), tooltip=t("key.close.tip"), id="help.close_f1", show=False),
-    ]
-
-    def __init__(self, keys: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self.keys = keys
-
-    def compose(self) -> ComposeResult:
-        table = Table(box=None, padding=(0, 2, 0, 0))
-        table.add_column(t("help.key"), style="bold", no_wrap=True)
-        table.add_column(t("help.action"), no_wrap=True)
-        table.add_column("", style="dim")
-        for key, description, tooltip in self.keys:
-            table.add_row(Text(key), Text(description), Text(tooltip))
-        with Vertical(id="help-box"):
-            yield Static(t("help.title"), id="help-title")
-            yield Static(table, id="help-keys")
-            yield Static(Text(t("help.close"), style="dim"))
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 class TelesalesApp(App[None]):
     """The terminal app; `engine` and `settings` come from the CLI, never built at import time."""
 
     TITLE = t("app.title")
     BINDINGS = [  # noqa: RUF012
-        Binding("f1", "help", t("key.help"), tooltip=t("key.help.tip"), id="app.help", key_display="F1"),
-        Binding("ctrl+q", "quit", t("key.quit"), tooltip=t("key.quit.tip"), id="app.quit", show=False, priority=True),
+        bind("f1", "help", "help", id="app.help", display="F1"),
+        bind("ctrl+q", "quit", "quit", id="app.quit", show=False, priority=True),
     ]
     db_down: reactive[bool] = reactive(False)
+    # flips to True once the matcher and prices are in memory: the brand box watches it to offer candidates
+    catalog_ready: reactive[bool] = reactive(False)
 
     def __init__(self, engine: Engine, settings: Settings, *, drafts: DraftStore | None = None) -> None:
         super().__init__()
@@ -149,21 +97,25 @@ class TelesalesApp(App[None]):
                 matcher.match(phrase, 5, None)
             with self.engine.connect() as conn:
                 items = {item.code: item for item in load_catalog_items(conn).values()}
-            self.call_from_thread(self._matcher_loaded, matcher, items)
+            self.post_message(CatalogLoaded(matcher, items))
             with self.engine.connect() as conn:
-                season = load_season(conn, week_of(today(self.settings.zone)))
+                self.post_message(SeasonLoaded(load_season(conn, week_of(today(self.settings.zone)))))
         except Exception as exc:  # shown as the banner; the screens fall back to what they have
-            self.call_from_thread(self.database_failed, exc)
-            return
-        self.call_from_thread(setattr, self, "season", season)
+            self.post_message(WorkFailed(exc, "shared"))
 
-    def _matcher_loaded(self, matcher: MatchIndex, items: dict[str, Item]) -> None:
-        self.matcher = matcher
-        self.items = items
-        screen = self.screen
-        refresh = getattr(screen, "_refresh_candidates", None)
-        if refresh is not None:
-            refresh()
+    @on(CatalogLoaded)
+    def _catalog_loaded(self, message: CatalogLoaded) -> None:
+        self.matcher = message.matcher
+        self.items = message.items
+        self.catalog_ready = True
+
+    @on(SeasonLoaded)
+    def _season_loaded(self, message: SeasonLoaded) -> None:
+        self.season = message.season
+
+    @on(WorkFailed)
+    def _shared_failed(self, message: WorkFailed) -> None:
+        self.database_failed(message.error)
 
     # ------------------------------------------------------------------------------------------ drafts
 
@@ -200,9 +152,16 @@ class TelesalesApp(App[None]):
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:
-            self.call_from_thread(self.set_timer, DB_RETRY_SECONDS, self.probe_database)
+            self.post_message(DatabaseProbed(answered=False))
             return
-        self.call_from_thread(self._database_back)
+        self.post_message(DatabaseProbed(answered=True))
+
+    @on(DatabaseProbed)
+    def _probed(self, message: DatabaseProbed) -> None:
+        if message.answered:
+            self._database_back()
+        else:
+            self.set_timer(DB_RETRY_SECONDS, self.probe_database)
 
     def _database_back(self) -> None:
         self.db_down = False

@@ -13,7 +13,8 @@ from db.models import Call
 from db.tables import AUDIT, ORDER, ORDER_LINE
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tui.app import HelpScreen, TelesalesApp
+from tui.app import TelesalesApp
+from tui.help import HelpScreen
 from tui.screens.call import CallScreen
 from tui.screens.login import LoginScreen
 from tui.screens.queue import QueueScreen

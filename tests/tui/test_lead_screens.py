@@ -15,7 +15,7 @@ from orders.report import day_figures
 from orders.retention import retention_list
 from orders.settings import Settings
 from tests.tui.test_app import make_app, text_of
-from tui.app import HelpScreen
+from tui.help import HelpScreen
 from tui.screens.lead import CoverageScreen, DashboardScreen, RetentionScreen
 from tui.screens.queue import QueueScreen
 from tui.screens.tickets import TicketQueueScreen

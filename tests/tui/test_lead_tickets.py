@@ -30,7 +30,8 @@ from orders.drafts import DraftStore
 from orders.settings import Settings
 from orders.tickets import STILL_OPEN, count_queue
 from tests.conftest import table_snapshot
-from tui.app import HelpScreen, TelesalesApp
+from tui.app import TelesalesApp
+from tui.help import HelpScreen
 from tui.screens.call import CallScreen
 from tui.screens.login import LoginScreen
 from tui.screens.tickets import (

@@ -22,6 +22,7 @@ from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from db.engine import is_connection_error
 from orders.call_view import CallView, load_call_view
 from orders.calls import QueueEntry, finish_call, record_call, start_call
 from orders.clock import now
@@ -33,7 +34,6 @@ from orders.quantity import split_entry
 from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
-from tui.app import is_connection_error
 from tui.i18n import language, t
 from tui.money import amount, yuan
 from tui.widgets.banner import DbBanner

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from db.engine import is_connection_error
 from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
 from orders.call_view import CallView
 from orders.clock import now, today, week_of
@@ -35,7 +36,6 @@ from orders.placement import (
 from orders.quantity import MAX_CARTONS
 from orders.readback import readout
 from orders.tickets import TicketError, TicketRow, open_ticket, reply_promise
-from tui.app import is_connection_error
 from tui.i18n import language, t
 from tui.money import yuan
 from tui.widgets.banner import DbBanner

@@ -14,31 +14,29 @@ SQLite could not give.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 
+from db.engine import is_connection_error
 from orders.clock import today, week_of
-from orders.coverage import CoverageRow, GroupBy, brand_coverage
+from orders.coverage import GroupBy, brand_coverage
 from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import PermissionDenied, require_role
-from tui.app import is_connection_error
 from tui.cli.text import pad
 from tui.i18n import t
+from tui.keys import bind
+from tui.messages import CoverageLoaded, DashboardLoaded, Refused, RetentionLoaded, RetentionPlanned
+from tui.screens.base import BaseScreen, db_worker
 from tui.screens.call import weekday_name
 from tui.widgets.banner import DbBanner
-
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
 DASHBOARD_POLL_SECONDS = 10.0
 LEAD_ROLES = ("shift_lead",)  # admins pass require_role too
@@ -62,12 +60,11 @@ def bar(value: int, largest: int, width: int = BAR_WIDTH) -> str:
     return "█" * full + ("" if part == 0 else " ▏▎▍▌▋▊▉"[part])
 
 
-class LeadScreen(Screen[None]):
-    """What the lead's screens share: the app, the role check, and turning a worker's failure into words."""
+class LeadScreen(BaseScreen[None]):
+    """What the lead's screens share: the role check, and a worker's failure said in words where the figures
+    would be (`FAILURE_PLACES`: worker group -> the widget's id)."""
 
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
+    FAILURE_PLACES: ClassVar[dict[str, str]] = {}
 
     def check_role(self) -> None:
         """Raise PermissionDenied unless a lead (or admin) is signed in; workers call it before reading."""
@@ -76,16 +73,20 @@ class LeadScreen(Screen[None]):
             raise PermissionDenied(t("lead.not_signed_in"), role="", allowed=LEAD_ROLES)
         require_role(user, *LEAD_ROLES)
 
-    def failed(self, exc: BaseException, where: Static) -> None:
-        """From a worker: a lost database becomes the banner; a refusal or anything else is shown in place."""
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        """A lost database becomes the banner; a refusal or anything else is shown in place."""
         if is_connection_error(exc):
-            self.app.call_from_thread(self.telesales.database_failed, exc)
+            self.telesales.database_failed(exc)
             message = t("lead.db_down")
         elif isinstance(exc, PermissionDenied):
             message = t("lead.denied")
         else:
             message = t("lead.failed", error=str(exc)[:80])
-        self.app.call_from_thread(where.update, Text(message, style="bold red"))
+        place = self.FAILURE_PLACES.get(group)
+        if place is None:
+            self.notify(message, severity="error")
+        else:
+            self.query_one(place, Static).update(Text(message, style="bold red"))
 
 
 # ------------------------------------------------------------------------------------------------ dashboard
@@ -106,41 +107,18 @@ class DashboardScreen(LeadScreen):
     DashboardScreen .caption { height: 1; text-style: bold; color: $accent; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("t", "tickets", t("key.lead.tickets"), tooltip=t("key.lead.tickets.tip"), id="lead.tickets"),
-        Binding("r", "retention", t("key.lead.retention"), tooltip=t("key.lead.retention.tip"), id="lead.retention"),
-        Binding("c", "coverage", t("key.lead.coverage"), tooltip=t("key.lead.coverage.tip"), id="lead.coverage"),
-        Binding("q", "calls", t("key.lead.calls"), tooltip=t("key.lead.calls.tip"), id="lead.calls"),
-        Binding(
-            "left_square_bracket",
-            "day(-1)",
-            t("key.lead.prev_day"),
-            tooltip=t("key.lead.prev_day.tip"),
-            id="lead.prev_day",
-            key_display="[",
-            show=False,
-        ),
-        Binding(
-            "right_square_bracket",
-            "day(1)",
-            t("key.lead.next_day"),
-            tooltip=t("key.lead.next_day.tip"),
-            id="lead.next_day",
-            key_display="]",
-            show=False,
-        ),
+        bind("t", "tickets", "lead.tickets", id="lead.tickets"),
+        bind("r", "retention", "lead.retention", id="lead.retention"),
+        bind("c", "coverage", "lead.coverage", id="lead.coverage"),
+        bind("q", "calls", "lead.calls", id="lead.calls"),
+        bind("left_square_bracket", "day(-1)", "lead.prev_day", id="lead.prev_day", display="[", show=False),
+        bind("right_square_bracket", "day(1)", "lead.next_day", id="lead.next_day", display="]", show=False),
         # priority: the operator table would take Home for itself, and it has only a screenful of rows anyway
-        Binding(
-            "home",
-            "today",
-            t("key.lead.today"),
-            tooltip=t("key.lead.today.tip"),
-            id="lead.today",
-            show=False,
-            priority=True,
-        ),
-        Binding("f5", "refresh", t("key.refresh"), tooltip=t("key.lead.refresh.tip"), id="lead.refresh", show=False),
-        Binding("ctrl+q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="lead.quit", show=False),
+        bind("home", "today", "lead.today", id="lead.today", show=False, priority=True),
+        bind("f5", "refresh", "refresh", id="lead.refresh", show=False, tip="lead.refresh"),
+        bind("ctrl+q", "app.quit", "quit", id="lead.quit", show=False),
     ]
+    FAILURE_PLACES: ClassVar[dict[str, str]] = {"dashboard": "#dash-totals"}
 
     def __init__(self, day: date | None = None) -> None:
         super().__init__()
@@ -184,19 +162,16 @@ class DashboardScreen(LeadScreen):
         if self.day == today(self.telesales.settings.zone) and not self.telesales.db_down:
             self.load()
 
-    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
+    @db_worker("dashboard")
     def load(self) -> None:
         app = self.telesales
         day = self.day or today(app.settings.zone)
-        try:
-            self.check_role()
-            dashboard = day_dashboard(app.engine, day, app.settings)
-        except Exception as exc:
-            self.failed(exc, self.query_one("#dash-totals", Static))
-            return
-        self.app.call_from_thread(self._show, dashboard)
+        self.check_role()
+        self.post_message(DashboardLoaded(day_dashboard(app.engine, day, app.settings)))
 
-    def _show(self, dash: Dashboard) -> None:
+    @on(DashboardLoaded)
+    def _show(self, message: DashboardLoaded) -> None:
+        dash = message.dashboard
         if dash.day != self.day:  # the lead moved to another day while this one was loading
             return
         self.dashboard = dash
@@ -334,10 +309,11 @@ class RetentionScreen(LeadScreen):
     RetentionScreen #ret-why { height: 2; padding: 0 1; color: $text-muted; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("p", "schedule", t("key.ret.schedule"), tooltip=t("key.ret.schedule.tip"), id="ret.schedule"),
-        Binding("f5", "refresh", t("key.refresh"), tooltip=t("key.ret.refresh.tip"), id="ret.refresh"),
-        Binding("escape", "back", t("key.back"), tooltip=t("key.lead.back.tip"), id="ret.back"),
+        bind("p", "schedule", "ret.schedule", id="ret.schedule"),
+        bind("f5", "refresh", "refresh", id="ret.refresh", tip="ret.refresh"),
+        bind("escape", "back", "back", id="ret.back", tip="lead.back"),
     ]
+    FAILURE_PLACES: ClassVar[dict[str, str]] = {"retention": "#ret-title", "retention-plan": "#ret-why"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -357,19 +333,15 @@ class RetentionScreen(LeadScreen):
             table.add_column(t("ret.col." + key), key=key)
         self.load()
 
-    @work(thread=True, exclusive=True, group="retention", exit_on_error=False)
+    @db_worker("retention")
     def load(self) -> None:
         app = self.telesales
-        try:
-            self.check_role()
-            rows = retention_list(app.engine, today(app.settings.zone), settings=app.settings)
-        except Exception as exc:
-            self.failed(exc, self.query_one("#ret-title", Static))
-            return
-        self.app.call_from_thread(self._show, rows)
+        self.check_role()
+        self.post_message(RetentionLoaded(retention_list(app.engine, today(app.settings.zone), settings=app.settings)))
 
-    def _show(self, rows: list[RetentionRow]) -> None:
-        self.rows = rows
+    @on(RetentionLoaded)
+    def _show(self, message: RetentionLoaded) -> None:
+        rows = self.rows = message.rows
         planned = sum(1 for r in rows if r.scheduled)
         self.query_one("#ret-title", Static).update(Text(t("ret.title", n=len(rows), planned=planned), style="bold"))
         table = self.query_one("#ret-table", DataTable)
@@ -422,7 +394,7 @@ class RetentionScreen(LeadScreen):
             return
         self.schedule(row.code, row.name)
 
-    @work(thread=True, exclusive=True, group="retention-plan", exit_on_error=False)
+    @db_worker("retention-plan")
     def schedule(self, code: str, name: str) -> None:
         app = self.telesales
         user = app.user
@@ -431,13 +403,13 @@ class RetentionScreen(LeadScreen):
                 raise PermissionDenied(t("lead.not_signed_in"), role="", allowed=LEAD_ROLES)
             info = schedule_retention_call(app.engine, code, by=user, settings=app.settings)
         except (RetentionError, PermissionDenied) as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.post_message(Refused(str(exc)))
             return
-        except Exception as exc:
-            self.failed(exc, self.query_one("#ret-why", Static))
-            return
-        when = info.due_at.strftime("%m-%d %H:%M")
-        self.app.call_from_thread(self.notify, t("ret.scheduled", shop=name, when=when))
+        self.post_message(RetentionPlanned(name, info.due_at))
+
+    @on(RetentionPlanned)
+    def _planned(self, message: RetentionPlanned) -> None:
+        self.notify(t("ret.scheduled", shop=message.shop, when=message.due_at.strftime("%m-%d %H:%M")))
         self.load()
 
     def action_refresh(self) -> None:
@@ -458,26 +430,12 @@ class CoverageScreen(LeadScreen):
     CoverageScreen #cov-table { height: 1fr; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("g", "group", t("key.cov.group"), tooltip=t("key.cov.group.tip"), id="cov.group"),
-        Binding(
-            "left_square_bracket",
-            "week(-1)",
-            t("key.cov.prev"),
-            tooltip=t("key.cov.prev.tip"),
-            id="cov.prev",
-            key_display="[",
-        ),
-        Binding(
-            "right_square_bracket",
-            "week(1)",
-            t("key.cov.next"),
-            tooltip=t("key.cov.next.tip"),
-            id="cov.next",
-            key_display="]",
-            show=False,
-        ),
-        Binding("escape", "back", t("key.back"), tooltip=t("key.lead.back.tip"), id="cov.back"),
+        bind("g", "group", "cov.group", id="cov.group"),
+        bind("left_square_bracket", "week(-1)", "cov.prev", id="cov.prev", display="["),
+        bind("right_square_bracket", "week(1)", "cov.next", id="cov.next", display="]", show=False),
+        bind("escape", "back", "back", id="cov.back", tip="lead.back"),
     ]
+    FAILURE_PLACES: ClassVar[dict[str, str]] = {"coverage": "#cov-title"}
 
     def __init__(self, week: date | None = None) -> None:
         super().__init__()
@@ -505,20 +463,17 @@ class CoverageScreen(LeadScreen):
             label = t("cov.col." + key) if key != "group" else t("cov.by." + self.by)
             table.add_column(label, key=key)
 
-    @work(thread=True, exclusive=True, group="coverage", exit_on_error=False)
+    @db_worker("coverage")
     def load(self) -> None:
         app = self.telesales
         week, by = self.week, self.by
         assert week is not None
-        try:
-            self.check_role()
-            rows = brand_coverage(app.engine, week, by=by, settings=app.settings)
-        except Exception as exc:
-            self.failed(exc, self.query_one("#cov-title", Static))
-            return
-        self.app.call_from_thread(self._show, week, by, rows)
+        self.check_role()
+        self.post_message(CoverageLoaded(week, by, brand_coverage(app.engine, week, by=by, settings=app.settings)))
 
-    def _show(self, week: date, by: GroupBy, rows: list[CoverageRow]) -> None:
+    @on(CoverageLoaded)
+    def _show(self, message: CoverageLoaded) -> None:
+        week, by, rows = message.week, message.by, message.rows
         if (week, by) != (self.week, self.by):
             return
         self.query_one("#cov-title", Static).update(

@@ -6,26 +6,22 @@ worker so the screen never freezes; a wrong PIN clears only the PIN, never the o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from orders.demo import read_meta
-from orders.users import LoginError, SignedIn, authenticate
+from orders.users import LoginError, authenticate
 from tui.i18n import t
+from tui.keys import bind
+from tui.messages import DemoDetected, SignInAccepted, SignInFailed, SignInRefused
+from tui.screens.base import BaseScreen
 from tui.screens.summary import SummaryScreen, demo_logins_text
 
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
-
-class LoginScreen(Screen[None]):
+class LoginScreen(BaseScreen[None]):
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
     #login-box { width: 50; height: auto; border: round $accent; padding: 0 2; }
@@ -36,16 +32,10 @@ class LoginScreen(Screen[None]):
     #demo-logins.shown { display: block; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding(
-            "enter", "sign_in", t("key.sign_in"), tooltip=t("key.sign_in.tip"), id="login.sign_in", key_display="Enter"
-        ),
-        Binding("f9", "summary", t("key.summary"), tooltip=t("key.summary.tip"), id="login.summary"),
-        Binding("ctrl+q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="login.quit"),
+        bind("enter", "sign_in", "sign_in", id="login.sign_in", display="Enter"),
+        bind("f9", "summary", "summary", id="login.summary"),
+        bind("ctrl+q", "app.quit", "quit", id="login.quit"),
     ]
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,7 +59,11 @@ class LoginScreen(Screen[None]):
         except Exception:  # the sign-in attempt will say what is wrong with the database
             return
         if is_demo:
-            self.app.call_from_thread(self.query_one("#demo-logins").add_class, "shown")
+            self.post_message(DemoDetected())
+
+    @on(DemoDetected)
+    def _demo_detected(self) -> None:
+        self.query_one("#demo-logins").add_class("shown")
 
     @on(Input.Submitted, "#login-id")
     def _id_entered(self) -> None:
@@ -98,15 +92,21 @@ class LoginScreen(Screen[None]):
         try:
             user = authenticate(self.telesales.engine, self.telesales.settings, login, pin)
         except LoginError as exc:
-            self.app.call_from_thread(self._refused, exc)
+            self.post_message(SignInRefused(exc))
             return
         except Exception as exc:  # a database that cannot be reached: say so, keep what was typed
             first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
-            self.app.call_from_thread(self._error, t("login.db_failed", error=first))
+            self.post_message(SignInFailed(first))
             return
-        self.app.call_from_thread(self._accepted, user)
+        self.post_message(SignInAccepted(user))
 
-    def _refused(self, exc: LoginError) -> None:
+    @on(SignInFailed)
+    def _failed(self, message: SignInFailed) -> None:
+        self._error(t("login.db_failed", error=message.error))
+
+    @on(SignInRefused)
+    def _refused(self, message: SignInRefused) -> None:
+        exc = message.error
         if exc.kind == "locked" and exc.locked_until is not None:
             until = exc.locked_until.astimezone(self.telesales.settings.zone)
             self._error(t("login.locked", until=f"{until:%H:%M}"))
@@ -118,8 +118,9 @@ class LoginScreen(Screen[None]):
         pin.value = ""
         pin.focus()
 
-    def _accepted(self, user: SignedIn) -> None:
-        self.telesales.signed_in(user)
+    @on(SignInAccepted)
+    def _accepted(self, message: SignInAccepted) -> None:
+        self.telesales.signed_in(message.user)
 
     def _error(self, message: str, *, error: bool = True) -> None:
         self.query_one("#login-error", Static).update(Text(message, style="bold" if error else "dim"))

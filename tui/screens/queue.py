@@ -7,22 +7,18 @@ terminal reopens its call as soon as the queue is shown, so the order taker pick
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from orders.calls import QueueEntry, call_queue, next_due, queue_progress
 from orders.clock import now
 from tui.i18n import t
+from tui.keys import bind
+from tui.messages import QueueLoaded
+from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
-
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
 
 def status_text(entry: QueueEntry, zone_fmt: str) -> Text:
@@ -51,19 +47,10 @@ def flags_text(entry: QueueEntry) -> Text:
 class QueueTable(DataTable[Text]):
     """The queue's table: Enter opens the call, and says so in the footer."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding(
-            "enter",
-            "select_cursor",
-            t("key.open_call"),
-            tooltip=t("key.open_call.tip"),
-            id="queue.open",
-            key_display="Enter",
-        ),
-    ]
+    BINDINGS = [bind("enter", "select_cursor", "open_call", id="queue.open", display="Enter")]  # noqa: RUF012
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(BaseScreen[None]):
     DEFAULT_CSS = """
     QueueScreen #queue-progress { height: 1; padding: 0 1; background: $boost; }
     QueueScreen #queue-table { height: 1fr; }
@@ -71,11 +58,11 @@ class QueueScreen(Screen[None]):
     QueueScreen #queue-empty.shown { display: block; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("n", "open_next", t("key.next_call"), tooltip=t("key.next_call.tip"), id="queue.next"),
-        Binding("r", "refresh", t("key.refresh"), tooltip=t("key.refresh_queue.tip"), id="queue.refresh"),
-        Binding("t", "toggle_team", t("key.team"), tooltip=t("key.team.tip"), id="queue.team", show=False),
-        Binding("ctrl+q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="queue.quit", show=False),
-        Binding("escape", "back", t("key.back"), tooltip=t("key.back.tip"), id="queue.back", show=False),
+        bind("n", "open_next", "next_call", id="queue.next"),
+        bind("r", "refresh", "refresh", id="queue.refresh", tip="refresh_queue"),
+        bind("t", "toggle_team", "team", id="queue.team", show=False),
+        bind("ctrl+q", "app.quit", "quit", id="queue.quit", show=False),
+        bind("escape", "back", "back", id="queue.back", show=False),
     ]
 
     def __init__(self) -> None:
@@ -83,10 +70,6 @@ class QueueScreen(Screen[None]):
         self.entries: list[QueueEntry] = []
         self.team = False
         self.reopened = False
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,19 +106,18 @@ class QueueScreen(Screen[None]):
         self.team = not self.team
         self.load()
 
-    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def database_back(self) -> None:
+        self.load()
+
+    @db_worker("queue")
     def load(self) -> None:
         app = self.telesales
         operator = None if self.team or app.user is None else app.user.login
-        try:
-            entries = call_queue(app.engine, app.settings, operator=operator)
-        except Exception as exc:
-            self.app.call_from_thread(app.database_failed, exc)
-            return
-        self.app.call_from_thread(self._show, entries)
+        self.post_message(QueueLoaded(call_queue(app.engine, app.settings, operator=operator)))
 
-    def _show(self, entries: list[QueueEntry]) -> None:
-        self.entries = entries
+    @on(QueueLoaded)
+    def _show(self, message: QueueLoaded) -> None:
+        entries = self.entries = message.entries
         zone = self.telesales.settings.zone
         table = self.query_one("#queue-table", DataTable)
         selected = table.cursor_row

@@ -13,16 +13,16 @@ from rich.text import Text
 from sqlalchemy import Engine
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from db.engine import describe
 from orders.demo import Summary, summarize
 from orders.settings import Settings
 from tui.i18n import t
+from tui.keys import bind
+from tui.screens.base import BaseScreen
 
 
 class SummaryLoaded(Message):
@@ -101,14 +101,14 @@ def demo_logins_text() -> Group:
     return Group(Text(first, style="bold"), Text(second, style="dim"))
 
 
-class SummaryScreen(Screen[None]):
+class SummaryScreen(BaseScreen[None]):
     """What the database holds, with the demo logins."""
 
     CSS_PATH = "summary.tcss"
     BINDINGS = [  # noqa: RUF012  (Textual's own convention)
-        Binding("r", "refresh", t("key.refresh"), tooltip=t("key.refresh.tip"), id="summary.refresh"),
-        Binding("q", "app.quit", t("key.quit"), tooltip=t("key.quit.tip"), id="summary.quit"),
-        Binding("escape", "back", t("key.back"), tooltip=t("key.back.tip"), id="summary.back"),
+        bind("r", "refresh", "refresh", id="summary.refresh"),
+        bind("q", "app.quit", "quit", id="summary.quit"),
+        bind("escape", "back", "back", id="summary.back"),
     ]
 
     def __init__(self, engine: Engine, settings: Settings) -> None:

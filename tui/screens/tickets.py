@@ -31,6 +31,7 @@ from textual.widgets import DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from db.engine import is_connection_error
 from orders.clock import now
 from orders.ticket_view import (
     ALL,
@@ -55,7 +56,6 @@ from orders.tickets import (
     update_ticket,
 )
 from orders.users import PermissionDenied
-from tui.app import is_connection_error
 from tui.i18n import language, t
 from tui.screens.dialogs import DIALOG_CSS, parse_callback
 from tui.widgets.banner import DbBanner

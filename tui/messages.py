@@ -1,0 +1,177 @@
+"""What workers tell their screens: one typed message per result.
+
+Thread workers compute and `post_message` one of these (posting is thread-safe); the screen's `@on` handler
+paints it on the event loop. Workers never touch widgets and never call into a screen's private methods, and
+a worker that raises ends in `BaseScreen.on_worker_state_changed`, the one place failures are handled
+(Harlequin's `messages.py` and its one error path).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from orders.call_view import CallView
+    from orders.calls import QueueEntry
+    from orders.coverage import CoverageRow, GroupBy
+    from orders.matching import MatchIndex, RankContext
+    from orders.placement import PlacedOrder, PlacementError
+    from orders.report import Dashboard
+    from orders.retention import RetentionRow
+    from orders.script_context import PreparedScript
+    from orders.suggest import Item, Season
+    from orders.tickets import TicketRow
+    from orders.users import LoginError, SignedIn
+
+
+@dataclass
+class WorkFailed(Message):
+    """A worker raised: `BaseScreen` (or the app, for its own workers) decides what the user sees."""
+
+    error: BaseException
+    group: str
+
+
+@dataclass
+class Refused(Message):
+    """A rule of `orders/` said no (a plan made twice, a role that may not): said to the user, nothing changed."""
+
+    text: str
+
+
+# ---------------------------------------------------------------------------------------------- the app
+
+
+@dataclass
+class CatalogLoaded(Message):
+    """The matcher index and the catalog's prices, built after sign-in."""
+
+    matcher: MatchIndex
+    items: dict[str, Item]
+
+
+@dataclass
+class SeasonLoaded(Message):
+    """The week's seasonal index for suggestions (loaded after the catalog: the brand box does not wait)."""
+
+    season: Season
+
+
+@dataclass
+class DatabaseProbed(Message):
+    """The app's probe while the database is down: did it answer?"""
+
+    answered: bool
+
+
+# ------------------------------------------------------------------------------------------ sign-in
+
+
+@dataclass
+class DemoDetected(Message):
+    """The database is the demo: the sign-in screen shows its logins."""
+
+
+@dataclass
+class SignInAccepted(Message):
+    user: SignedIn
+
+
+@dataclass
+class SignInRefused(Message):
+    error: LoginError
+
+
+@dataclass
+class SignInFailed(Message):
+    """The database could not answer the sign-in; `error` is its first line."""
+
+    error: str
+
+
+# ---------------------------------------------------------------------------------------- the queue
+
+
+@dataclass
+class QueueLoaded(Message):
+    entries: list[QueueEntry]
+
+
+# ----------------------------------------------------------------------------------------- the call
+
+
+@dataclass
+class CallOpened(Message):
+    """The call's row exists in the database (its id goes into the draft)."""
+
+    call_id: int
+
+
+@dataclass
+class CallViewLoaded(Message):
+    """The customer card, suggestion and week limits, and the shop's habits for ranking candidates."""
+
+    view: CallView
+    context: RankContext
+
+
+@dataclass
+class ScriptLoaded(Message):
+    script: PreparedScript
+
+
+@dataclass
+class ScriptFailed(Message):
+    """The script could not be prepared (a bad script file): the call goes on without it."""
+
+    error: str
+
+
+@dataclass
+class CallFinished(Message):
+    outcome: str
+
+
+@dataclass
+class OrderPlaced(Message):
+    order: PlacedOrder
+
+
+@dataclass
+class OrderRefused(Message):
+    error: PlacementError
+
+
+@dataclass
+class TicketOpened(Message):
+    ticket: TicketRow
+
+
+# ------------------------------------------------------------------------------------- the lead's day
+
+
+@dataclass
+class DashboardLoaded(Message):
+    dashboard: Dashboard
+
+
+@dataclass
+class RetentionLoaded(Message):
+    rows: list[RetentionRow]
+
+
+@dataclass
+class RetentionPlanned(Message):
+    shop: str
+    due_at: datetime
+
+
+@dataclass
+class CoverageLoaded(Message):
+    week: date
+    by: GroupBy
+    rows: list[CoverageRow]

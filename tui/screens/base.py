@@ -1,0 +1,109 @@
+"""What every screen and dialog shares, written once: the typed app, the database watch, worker failures.
+
+A screen's workers are declared with `@db_worker(group)`: they compute and post a typed message
+(`tui.messages`); when one raises instead, the exception becomes a `WorkFailed` message and `worker_failed`
+below decides what the user sees: a lost database becomes the banner (the app probes until it is back, then
+`database_back` runs on every screen), a refusal from `orders/` is said in a sentence, anything else is a
+notice. Nothing a worker raises can quit the app or reach Textual's worker machinery as an error.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
+
+from textual import on, work
+from textual.message_pump import MessagePump
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker
+
+from db.engine import is_connection_error
+from tui.messages import Refused, WorkFailed
+
+if TYPE_CHECKING:
+    from tui.app import TelesalesApp
+
+ResultT = TypeVar("ResultT")
+P = ParamSpec("P")
+R = TypeVar("R")
+PumpT = TypeVar("PumpT", bound=MessagePump)
+
+
+def db_worker(
+    group: str, *, exclusive: bool = True
+) -> Callable[[Callable[Concatenate[PumpT, P], R]], Callable[Concatenate[PumpT, P], Worker[R | None]]]:
+    """A thread worker whose exception is posted as `WorkFailed(exc, group)` instead of raised.
+
+    Database work never runs on the event loop (typing must not wait for it), and one handler per screen
+    turns its failures into the banner or a sentence; `exclusive` (the default) cancels the previous run of
+    the same group, so a slow load never paints over a newer one."""
+
+    def decorate(method: Callable[Concatenate[PumpT, P], R]) -> Callable[Concatenate[PumpT, P], Worker[R | None]]:
+        @functools.wraps(method)
+        def guarded(self: PumpT, *args: P.args, **kwargs: P.kwargs) -> R | None:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                self.post_message(WorkFailed(exc, group))
+                return None
+
+        return cast(
+            "Callable[Concatenate[PumpT, P], Worker[R | None]]",
+            work(thread=True, exclusive=exclusive, group=group, exit_on_error=False)(guarded),
+        )
+
+    return decorate
+
+
+class BaseScreen(Screen[ResultT]):
+    """A screen of this app; subclasses override the hooks, never the plumbing."""
+
+    @property
+    def telesales(self) -> TelesalesApp:
+        """The app, typed: the engine, settings, the signed-in user, the matcher."""
+        return cast("TelesalesApp", self.app)
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "db_down", self._db_down_changed, init=False)
+
+    def _db_down_changed(self, down: Any) -> None:
+        if not down:
+            self.database_back()
+
+    def database_back(self) -> None:
+        """The database answers again after a loss: reload what could not be loaded."""
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        self.worker_failed(message.error, message.group)
+
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        """A worker of `group` raised. The default: a lost database shows the banner, anything else a notice."""
+        if is_connection_error(exc):
+            self.telesales.database_failed(exc)
+            self.database_lost(group)
+        else:
+            self.notify(str(exc)[:200], severity="error")
+
+    def database_lost(self, group: str) -> None:
+        """The worker of `group` failed because the database is gone; the banner is already up."""
+
+    def on_refused(self, message: Refused) -> None:
+        self.notify(message.text, severity="error")
+
+
+class Dialog(BaseScreen[ResultT], ModalScreen[ResultT]):
+    """A modal dialog dismissed with its result, so the screen underneath keeps its state.
+
+    Styled once here: a bordered box in the middle (the dialog's outer `Vertical`), a bold title, messages
+    and errors that grow with their text. Subclasses add only what differs (a width, a list's height)."""
+
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
+        background: $panel; padding: 0 1; }
+    Dialog .title { text-style: bold; }
+    Dialog .message { height: auto; }
+    Dialog .error { color: $error; height: auto; }
+    """
