@@ -88,6 +88,7 @@ async def run(url: str | None) -> None:
     from tui.screens.call import CallScreen
     from tui.screens.login import LoginScreen
     from tui.screens.queue import QueueScreen
+    from tui.widgets.brand_box import BrandBox
 
     drafts = DraftStore(Path(tempfile.mkdtemp(prefix="telesales-bench-drafts-")))
     app = TelesalesApp(engine, Settings(), drafts=drafts)
@@ -124,7 +125,7 @@ async def run(url: str | None) -> None:
         # for animations, so it is an upper bound. "to paint": from the key being sent to the end of the first
         # screen refresh after the candidates were updated for it: what the order taker sees.
         marks: dict[str, list[float]] = {"cands": [], "paint": []}
-        _wrap(call, "_refresh_candidates", marks["cands"])
+        _wrap(call.query_one(BrandBox), "refresh_candidates", marks["cands"])
         _wrap(call, "_compositor_refresh", marks["paint"])
         keys: list[float] = []
         paints: list[float] = []
@@ -138,7 +139,7 @@ async def run(url: str | None) -> None:
                     raise SystemExit(f"bench/tui.py: the candidates were not updated for {ch!r}")
                 await until(pilot, "a paint", lambda u=updated: any(p >= u for p in marks["paint"]))
                 paints.append(next(p for p in marks["paint"] if p >= updated) - t)
-            call.query_one("#brand").value = ""  # type: ignore[attr-defined]
+            call.query_one(BrandBox).keep([])
         await pilot.press("f2")  # the suggestion respects quota and supply, so the order places
         await pilot.pause()
         t3 = time.perf_counter()

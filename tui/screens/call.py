@@ -1,8 +1,8 @@
 """The call screen: script, customer, suggestion, brand box and draft on one 80×24 screen.
 
-Typing goes to the brand box; every keystroke asks the in-memory matcher (no I/O) for candidates, with this
-shop's habits ranking close ones. Enter adds the highlighted candidate with the quantity heard; an entry with
-several items (`rzh2 yx3`) adds each. The draft is written to the terminal's disk on every change, so a crash
+Typing goes to the brand box (`tui/widgets/brand_box.py`: keystroke → candidates); Enter there announces what
+was picked and this screen adds it to the draft with the quantity heard; an entry with several items
+(`rzh2 yx3`) adds each. The draft is written to the terminal's disk on every change, so a crash
 or a killed terminal reopens the same call with everything typed. Database work (opening the call, the
 suggestion, placing, the outcome) runs in thread workers; when the database is gone a banner says so and the
 screen keeps working on what it has.
@@ -11,16 +11,13 @@ screen keeps working on what it has.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from db.engine import is_connection_error
 from orders.call_view import CallView, load_call_view
@@ -30,18 +27,16 @@ from orders.drafts import Draft, DraftLine
 from orders.match_data import rank_context, remember_pick
 from orders.matching import Candidate, MatchResult, RankContext
 from orders.placement import PlacedOrder
-from orders.quantity import split_entry
 from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
 from tui.i18n import language, t
+from tui.keys import bind
+from tui.messages import CallFinished, CallOpened, CallViewLoaded, ScriptFailed, ScriptLoaded
 from tui.money import amount, yuan
+from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
-from tui.widgets.brand_input import BrandInput
-from tui.widgets.candidates import CandidateList
-
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
+from tui.widgets.brand_box import BrandBox, Heard
 
 CLOSE_RUNNER_UP = 8.0  # a runner-up this close to the chosen candidate is a mishearing risk worth a flag
 WEEKDAYS_ZH = "一二三四五六日"
@@ -56,32 +51,11 @@ class DraftTable(DataTable[Text]):
     """The draft: + and - change a quantity, Delete removes a line, Enter types a quantity, Esc goes back."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding(
-            "plus,equals_sign",
-            "screen.bump(1)",
-            t("key.more"),
-            tooltip=t("key.more.tip"),
-            id="draft.more",
-            key_display="+",
-        ),
-        Binding("minus", "screen.bump(-1)", t("key.less"), tooltip=t("key.less.tip"), id="draft.less", key_display="-"),
-        Binding(
-            "delete,d",
-            "screen.remove_line",
-            t("key.remove"),
-            tooltip=t("key.remove.tip"),
-            id="draft.remove",
-            key_display="Del",
-        ),
-        Binding(
-            "enter",
-            "screen.edit_qty",
-            t("key.edit_qty"),
-            tooltip=t("key.edit_qty.tip"),
-            id="draft.edit",
-            key_display="Enter",
-        ),
-        Binding("escape", "screen.to_brand", t("key.back_brand"), tooltip=t("key.back_brand.tip"), id="draft.back"),
+        bind("plus,equals_sign", "screen.bump(1)", "more", id="draft.more", display="+"),
+        bind("minus", "screen.bump(-1)", "less", id="draft.less", display="-"),
+        bind("delete,d", "screen.remove_line", "remove", id="draft.remove", display="Del"),
+        bind("enter", "screen.edit_qty", "edit_qty", id="draft.edit", display="Enter"),
+        bind("escape", "screen.to_brand", "back_brand", id="draft.back"),
     ]
 
 
@@ -89,54 +63,22 @@ class SuggestTable(DataTable[Text]):
     """The suggestion: Enter takes the highlighted line into the draft, Esc goes back to the brand box."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding(
-            "enter",
-            "screen.take_line",
-            t("key.take_line"),
-            tooltip=t("key.take_line.tip"),
-            id="suggest.take",
-            key_display="Enter",
-        ),
-        Binding("escape", "screen.to_brand", t("key.back_brand"), tooltip=t("key.back_brand.tip"), id="suggest.back"),
+        bind("enter", "screen.take_line", "take_line", id="suggest.take", display="Enter"),
+        bind("escape", "screen.to_brand", "back_brand", id="suggest.back"),
     ]
 
 
-class CallScreen(Screen[None]):
+class CallScreen(BaseScreen[None]):
     CSS_PATH = "call.tcss"
     BINDINGS = [  # noqa: RUF012
-        Binding("f2", "take_suggestion", t("key.take"), tooltip=t("key.take.tip"), id="call.take"),
-        Binding("f5", "readback", t("key.readback"), tooltip=t("key.readback.tip"), id="call.readback"),
-        Binding("f8", "complaint", t("key.complaint"), tooltip=t("key.complaint.tip"), id="call.complaint"),
-        Binding("f10", "end_call", t("key.end_call"), tooltip=t("key.end_call.tip"), id="call.end"),
-        Binding(
-            "f3",
-            "script_step(1)",
-            t("key.script_next"),
-            tooltip=t("key.script_next.tip"),
-            id="call.script_next",
-            show=False,
-        ),
-        Binding(
-            "f4",
-            "script_step(-1)",
-            t("key.script_back"),
-            tooltip=t("key.script_back.tip"),
-            id="call.script_back",
-            show=False,
-        ),
-        Binding(
-            "f6", "focus_draft", t("key.focus_draft"), tooltip=t("key.focus_draft.tip"), id="call.draft", show=False
-        ),
-        Binding(
-            "f7",
-            "focus_suggestion",
-            t("key.focus_suggest"),
-            tooltip=t("key.focus_suggest.tip"),
-            id="call.suggest",
-            show=False,
-        ),
-        Binding("down", "candidate(1)", t("key.cand_down"), tooltip=t("key.cand.tip"), id="call.cand_down", show=False),
-        Binding("up", "candidate(-1)", t("key.cand_up"), tooltip=t("key.cand.tip"), id="call.cand_up", show=False),
+        bind("f2", "take_suggestion", "take", id="call.take"),
+        bind("f5", "readback", "readback", id="call.readback"),
+        bind("f8", "complaint", "complaint", id="call.complaint"),
+        bind("f10", "end_call", "end_call", id="call.end"),
+        bind("f3", "script_step(1)", "script_next", id="call.script_next", show=False),
+        bind("f4", "script_step(-1)", "script_back", id="call.script_back", show=False),
+        bind("f6", "focus_draft", "focus_draft", id="call.draft", show=False),
+        bind("f7", "focus_suggestion", "focus_suggest", id="call.suggest", show=False),
     ]
 
     def __init__(self, code: str, entry: QueueEntry | None = None, *, script: str | None = None) -> None:
@@ -149,14 +91,9 @@ class CallScreen(Screen[None]):
         self.context: RankContext | None = None
         self.script: PreparedScript | None = None
         self.step = 0
-        self.result: MatchResult | None = None
         self.placed: list[PlacedOrder] = []
         self.started = now()
         self.ended = False
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     # ------------------------------------------------------------------------------------------- layout
 
@@ -176,10 +113,7 @@ class CallScreen(Screen[None]):
             with Vertical(id="right"):
                 yield DraftTable(id="draft-table", cursor_type="row")
                 yield Static("", id="draft-total")
-        with Horizontal(id="brand-row"):
-            yield Static(t("call.brand_prompt"), id="brand-label")
-            yield BrandInput(placeholder=t("call.brand_placeholder"), id="brand", compact=True)
-        yield CandidateList(id="candidates")
+        yield BrandBox(describe=self._candidate_text, id="brand-box")
         yield Footer()
 
     def _title(self) -> Text:
@@ -204,7 +138,7 @@ class CallScreen(Screen[None]):
             draft = Draft(operator=operator, customer=self.code, started_at=now().isoformat())
         self.draft = draft
         self.started = datetime.fromisoformat(draft.started_at) if draft.started_at else now()
-        brand = self.query_one("#brand", Input)
+        brand = self.query_one(BrandBox).input
         if draft.typing:
             brand.value = draft.typing
         brand.focus()
@@ -212,7 +146,6 @@ class CallScreen(Screen[None]):
         self._save()
         self.set_interval(1.0, self._tick)
         self._tick()
-        self.watch(self.app, "db_down", self._db_changed, init=False)
         # the workers start once the screen is painted: their queries hold the GIL in turns with the event loop,
         # and the order taker should see the call (and can type into the brand box) before anything is loaded
         self.call_after_refresh(self._start_loading)
@@ -223,34 +156,25 @@ class CallScreen(Screen[None]):
 
     # ------------------------------------------------------------------------------------------ workers
 
-    @work(thread=True, exclusive=True, group="call-open", exit_on_error=False)
+    @db_worker("call-open")
     def open_call(self) -> None:
         draft = self.draft
         if draft is None or draft.call_id is not None:
             return
-        try:
-            call_id = start_call(self.telesales.engine, self.code, draft.operator)
-        except Exception as exc:
-            self._failed(exc)
-            return
-        self.app.call_from_thread(self._call_opened, call_id)
+        self.post_message(CallOpened(start_call(self.telesales.engine, self.code, draft.operator)))
 
-    def _call_opened(self, call_id: int) -> None:
+    @on(CallOpened)
+    def _call_opened(self, message: CallOpened) -> None:
         if self.draft is not None and self.draft.call_id is None:
-            self.draft.call_id = call_id
+            self.draft.call_id = message.call_id
             self._save()
 
-    @work(thread=True, exclusive=True, group="call-view", exit_on_error=False)
+    @db_worker("call-view")
     def load_view(self) -> None:
         app = self.telesales
         lang = language()
-        try:
-            view = load_call_view(app.engine, app.settings, self.code, season=app.season, lang=lang)
-            context = rank_context(app.engine, self.code)
-        except Exception as exc:
-            self._failed(exc)
-            return
-        self.app.call_from_thread(self._view_loaded, view, context)
+        view = load_call_view(app.engine, app.settings, self.code, season=app.season, lang=lang)
+        self.post_message(CallViewLoaded(view, rank_context(app.engine, self.code)))
         try:
             from scripts_lib.loader import ScriptLibrary
 
@@ -267,22 +191,12 @@ class CallScreen(Screen[None]):
             )
         except Exception as exc:
             if is_connection_error(exc):
-                self._failed(exc)
-            else:
-                self.app.call_from_thread(self._script_failed, str(exc))
+                raise
+            self.post_message(ScriptFailed(str(exc)))
             return
-        self.app.call_from_thread(self._script_loaded, prepared)
+        self.post_message(ScriptLoaded(prepared))
 
-    def _failed(self, exc: BaseException) -> None:
-        """From a worker: a lost database becomes the banner; anything else a notice (never a crash)."""
-        if is_connection_error(exc):
-            self.app.call_from_thread(self.telesales.database_failed, exc)
-        else:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-
-    def _db_changed(self, down: Any) -> None:
-        if down:
-            return
+    def database_back(self) -> None:
         if self.view is None:
             self.load_view()
         if self.draft is not None and self.draft.call_id is None:
@@ -290,23 +204,26 @@ class CallScreen(Screen[None]):
 
     # ----------------------------------------------------------------------------------------- painting
 
-    def _view_loaded(self, view: CallView, context: RankContext) -> None:
-        self.view = view
-        self.context = context
+    @on(CallViewLoaded)
+    def _view_loaded(self, message: CallViewLoaded) -> None:
+        self.view = message.view
+        self.context = message.context
         self._render_info()
         self._render_suggestion()
         self._render_card()
         self._render_draft()
-        self._refresh_candidates()
+        self.query_one(BrandBox).set_context(message.context)
 
-    def _script_loaded(self, prepared: PreparedScript) -> None:
-        self.script = prepared
+    @on(ScriptLoaded)
+    def _script_loaded(self, message: ScriptLoaded) -> None:
+        self.script = message.script
         if self.draft is not None and self.draft.lines:
             self._go_to_kind("order")
         self._render_script()
 
-    def _script_failed(self, message: str) -> None:
-        self.query_one("#script", Static).update(Text(t("call.script_failed", error=message[:70]), style="dim"))
+    @on(ScriptFailed)
+    def _script_failed(self, message: ScriptFailed) -> None:
+        self.query_one("#script", Static).update(Text(t("call.script_failed", error=message.error[:70]), style="dim"))
 
     def _render_script(self) -> None:
         prepared = self.script
@@ -442,36 +359,14 @@ class CallScreen(Screen[None]):
 
     # -------------------------------------------------------------------------------------- brand box
 
-    @on(Input.Changed, "#brand")
-    def _typed(self, event: Input.Changed) -> None:
-        if self.draft is not None and self.draft.typing != event.value:
-            self.draft.typing = event.value
+    @on(BrandBox.Typed)
+    def _typed(self, message: BrandBox.Typed) -> None:
+        if self.draft is not None and self.draft.typing != message.value:
+            self.draft.typing = message.value
             self._save()
-        self._refresh_candidates()
 
-    def _refresh_candidates(self) -> None:
-        options = self.query_one("#candidates", CandidateList)
-        value = self.query_one("#brand", Input).value
-        items = split_entry(value)
-        matcher = self.telesales.matcher
-        if not items:
-            self.result = None
-            options.clear()
-            return
-        if matcher is None:
-            options.show([Text(t("call.matcher_loading"), style="dim")], choosable=False)
-            return
-        result = matcher.match(items[-1], 5, self.context)
-        self.result = result
-        if not result.candidates:
-            options.show([Text(t("call.no_match"), style="dim")], choosable=False)
-            return
-        heard = t("call.heard", qty=result.quantity) if result.quantity is not None else t("call.no_qty")
-        if len(items) > 1:
-            heard = t("call.items", n=len(items)) + " · " + heard
-        options.show([self._candidate_text(cand, heard if i == 0 else "") for i, cand in enumerate(result.candidates)])
-
-    def _candidate_text(self, cand: Candidate, heard: str) -> Text:
+    def _candidate_text(self, cand: Candidate) -> Text:
+        """A candidate as the brand box lists it: price, discontinued, quota left and the shop's usual."""
         out = Text(cand.name, style="bold")
         item = self.telesales.items.get(cand.code)
         if item is not None:
@@ -484,58 +379,49 @@ class CallScreen(Screen[None]):
                 out.append("  " + t("draft.quota_left", n=quota_left), style="yellow")
             if cand.code in self.view.usual:
                 out.append("  " + t("call.usual", n=self.view.usual[cand.code]), style="green")
-        if heard:
-            out.append(f"   {heard}", style="italic")
         return out
 
-    def action_candidate(self, step: int) -> None:
-        self.query_one("#candidates", CandidateList).move(step)
-
-    @on(Input.Submitted, "#brand")
-    def _entered(self, event: Input.Submitted) -> None:
-        items = split_entry(event.value)
-        matcher = self.telesales.matcher
-        if not items or matcher is None:
-            return
-        if len(items) == 1:
-            result = self.result
-            if result is None or not result.candidates:
-                self.notify(t("call.no_match"), severity="warning")
+    @on(BrandBox.Picked)
+    def _picked(self, message: BrandBox.Picked) -> None:
+        """Add what the brand box heard; a single item without a quantity asks for one, and whatever could not
+        be added stays in the box (several items: with a notice naming them)."""
+        box = self.query_one(BrandBox)
+        if not message.several:
+            heard = message.items[0]
+            if heard.candidate is None or heard.result is None:
                 return
-            highlighted = self.query_one("#candidates", CandidateList).highlighted or 0
-            chosen = result.candidates[min(highlighted, len(result.candidates) - 1)]
-            if result.quantity is None:
-                self._ask_quantity(chosen, result, items[0])
+            if heard.quantity is None:
+                self._ask_quantity(heard)
                 return
-            if self._add(chosen, result, result.quantity, items[0], picked=highlighted):
-                self._clear_brand()
+            if self._add(heard.candidate, heard.result, heard.quantity, heard.words, picked=heard.chosen_at):
+                box.keep([])
             return
         left: list[str] = []
-        for item in items:
-            result = matcher.match(item, 5, self.context)
+        for heard in message.items:
             if (
-                not result.candidates
-                or result.quantity is None
-                or not self._add(result.candidates[0], result, result.quantity, item, picked=0)
+                heard.candidate is None
+                or heard.result is None
+                or heard.quantity is None
+                or not self._add(heard.candidate, heard.result, heard.quantity, heard.words, picked=0)
             ):
-                left.append(item)
-        brand = self.query_one("#brand", Input)
-        brand.value = " ".join(left)
+                left.append(heard.words)
+        box.keep(left)
         if left:
             self.notify(t("call.left_over", items=" / ".join(left)), severity="warning")
 
-    def _ask_quantity(self, chosen: Candidate, result: MatchResult, heard: str) -> None:
+    def _ask_quantity(self, heard: Heard) -> None:
         from tui.screens.dialogs import QuantityDialog
 
+        chosen, result = heard.candidate, heard.result
+        assert chosen is not None and result is not None
+
         def done(qty: int | None) -> None:
-            if qty is not None and self._add(chosen, result, qty, heard, picked=None):
-                self._clear_brand()
-            self.query_one("#brand", Input).focus()
+            box = self.query_one(BrandBox)
+            if qty is not None and self._add(chosen, result, qty, heard.words, picked=None):
+                box.keep([])
+            box.input.focus()
 
         self.app.push_screen(QuantityDialog(chosen.name), done)
-
-    def _clear_brand(self) -> None:
-        self.query_one("#brand", Input).value = ""
 
     def _add(self, cand: Candidate, result: MatchResult, qty: int, heard: str, *, picked: int | None) -> bool:
         item = self.telesales.items.get(cand.code)
@@ -558,13 +444,13 @@ class CallScreen(Screen[None]):
             self.remember(heard, cand.code)
         return True
 
-    @work(thread=True, group="picks", exit_on_error=False)
+    @db_worker("picks", exclusive=False)
     def remember(self, heard: str, code: str) -> None:
         try:
             remember_pick(self.telesales.engine, heard, code, self.code)
         except Exception as exc:  # a pick not remembered costs nothing now; a lost database shows the banner
             if is_connection_error(exc):
-                self.app.call_from_thread(self.telesales.database_failed, exc)
+                raise
 
     # ---------------------------------------------------------------------------------------- the draft
 
@@ -617,7 +503,7 @@ class CallScreen(Screen[None]):
         self.app.push_screen(QuantityDialog(line.name, line.qty), done)
 
     def action_to_brand(self) -> None:
-        self.query_one("#brand", Input).focus()
+        self.query_one(BrandBox).input.focus()
 
     def action_focus_draft(self) -> None:
         self.query_one("#draft-table", DataTable).focus()
@@ -627,13 +513,12 @@ class CallScreen(Screen[None]):
 
     def on_key(self, event: Key) -> None:
         """Typing while a table has focus goes to the brand box: the order taker never has to aim first."""
-        brand = self.query_one("#brand", Input)
-        if self.focused is brand or not event.is_printable or event.character is None:
+        box = self.query_one(BrandBox)
+        if self.focused is box.input or not event.is_printable or event.character is None:
             return
         if event.character in "+-=d":
             return
-        brand.focus()
-        brand.insert_text_at_cursor(event.character)
+        box.type_text(event.character)
         event.stop()
 
     # ----------------------------------------------------------------------------------------- suggestion
@@ -698,7 +583,7 @@ class CallScreen(Screen[None]):
         self.app.push_screen(ReadbackScreen(self.code, self.draft, self.view), self._placed)
 
     def _placed(self, order: PlacedOrder | None) -> None:
-        self.query_one("#brand", Input).focus()
+        self.query_one(BrandBox).input.focus()
         if order is None or self.draft is None:
             return
         self.placed.append(order)
@@ -719,7 +604,7 @@ class CallScreen(Screen[None]):
         name = self.view.card.name if self.view else (self.entry.name if self.entry else self.code)
 
         def done(_ticket: object) -> None:
-            self.query_one("#brand", Input).focus()
+            self.query_one(BrandBox).input.focus()
             if _ticket is not None and self.view is not None:
                 self.load_view()
 
@@ -734,39 +619,36 @@ class CallScreen(Screen[None]):
         self.app.push_screen(OutcomeScreen(placed=bool(self.placed), unplaced=unplaced), self._outcome_chosen)
 
     def _outcome_chosen(self, choice: tuple[str, datetime | None] | None) -> None:
-        self.query_one("#brand", Input).focus()
+        self.query_one(BrandBox).input.focus()
         if choice is None:
             return
         outcome, callback_at = choice
         self.finish(outcome, callback_at)
 
-    @work(thread=True, exclusive=True, group="call-finish", exit_on_error=False)
+    @db_worker("call-finish")
     def finish(self, outcome: str, callback_at: datetime | None) -> None:
         app = self.telesales
         draft = self.draft
-        try:
-            if draft is not None and draft.call_id is not None:
-                finish_call(app.engine, app.settings, draft.call_id, outcome, callback_at=callback_at)
-            else:
-                seconds = max(0, int((now() - self.started).total_seconds()))
-                record_call(
-                    app.engine,
-                    app.settings,
-                    self.code,
-                    outcome,
-                    operator=draft.operator if draft else None,
-                    duration_s=seconds,
-                    callback_at=callback_at,
-                    started_at=self.started,
-                )
-        except Exception as exc:
-            self._failed(exc)
-            return
-        self.app.call_from_thread(self._finished, outcome)
+        if draft is not None and draft.call_id is not None:
+            finish_call(app.engine, app.settings, draft.call_id, outcome, callback_at=callback_at)
+        else:
+            seconds = max(0, int((now() - self.started).total_seconds()))
+            record_call(
+                app.engine,
+                app.settings,
+                self.code,
+                outcome,
+                operator=draft.operator if draft else None,
+                duration_s=seconds,
+                callback_at=callback_at,
+                started_at=self.started,
+            )
+        self.post_message(CallFinished(outcome))
 
-    def _finished(self, outcome: str) -> None:
+    @on(CallFinished)
+    def _finished(self, message: CallFinished) -> None:
         self.ended = True
         if self.draft is not None:
             self.telesales.discard_draft(self.draft)
-        self.notify(t("call.ended", outcome=t("outcome." + outcome)))
+        self.notify(t("call.ended", outcome=t("outcome." + message.outcome)))
         self.app.pop_screen()
