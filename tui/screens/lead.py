@@ -95,17 +95,7 @@ class LeadScreen(BaseScreen[None]):
 class DashboardScreen(LeadScreen):
     """The day at a glance: progress, outcomes, calls per hour, complaints and tickets, and each operator."""
 
-    DEFAULT_CSS = """
-    DashboardScreen #dash-title { height: 1; padding: 0 1; background: $boost; }
-    DashboardScreen #dash-totals { height: 2; padding: 0 1; }
-    DashboardScreen #dash-charts { height: 9; }
-    DashboardScreen #dash-hours-box { width: 1fr; padding: 0 1; }
-    DashboardScreen #dash-hours { height: 5; }
-    DashboardScreen #dash-hours-label { height: 1; color: $text-muted; }
-    DashboardScreen #dash-outcomes { width: 38; padding: 0 1; border-left: solid $primary-darken-2; }
-    DashboardScreen #dash-table { height: 1fr; }
-    DashboardScreen .caption { height: 1; text-style: bold; color: $accent; }
-    """
+    CSS_PATH = "lead.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("t", "tickets", "lead.tickets", id="lead.tickets"),
         bind("r", "retention", "lead.retention", id="lead.retention"),
@@ -303,11 +293,7 @@ class DashboardScreen(LeadScreen):
 class RetentionScreen(LeadScreen):
     """Shops whose orders are falling, biggest loss first; `p` puts a personal call in tomorrow's queue."""
 
-    DEFAULT_CSS = """
-    RetentionScreen #ret-title { height: 1; padding: 0 1; background: $boost; }
-    RetentionScreen #ret-table { height: 1fr; }
-    RetentionScreen #ret-why { height: 2; padding: 0 1; color: $text-muted; }
-    """
+    CSS_PATH = "lead.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("p", "schedule", "ret.schedule", id="ret.schedule"),
         bind("f5", "refresh", "refresh", id="ret.refresh", tip="ret.refresh"),
@@ -425,10 +411,7 @@ class RetentionScreen(LeadScreen):
 class CoverageScreen(LeadScreen):
     """Brand coverage (覆盖率) and growth (成长率) for a week, by district or by tier band."""
 
-    DEFAULT_CSS = """
-    CoverageScreen #cov-title { height: 1; padding: 0 1; background: $boost; }
-    CoverageScreen #cov-table { height: 1fr; }
-    """
+    CSS_PATH = "lead.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("g", "group", "cov.group", id="cov.group"),
         bind("left_square_bracket", "week(-1)", "cov.prev", id="cov.prev", display="["),

@@ -22,15 +22,7 @@ from tui.screens.summary import SummaryScreen, demo_logins_text
 
 
 class LoginScreen(BaseScreen[None]):
-    DEFAULT_CSS = """
-    LoginScreen { align: center middle; }
-    #login-box { width: 50; height: auto; border: round $accent; padding: 0 2; }
-    #login-title { text-style: bold; padding: 1 0; }
-    #login-box Input { margin-bottom: 1; }
-    #login-error { color: $error; height: auto; }
-    #demo-logins { margin-top: 1; height: auto; border: round $success; padding: 0 1; display: none; }
-    #demo-logins.shown { display: block; }
-    """
+    CSS_PATH = "login.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("enter", "sign_in", "sign_in", id="login.sign_in", display="Enter"),
         bind("f9", "summary", "summary", id="login.summary"),

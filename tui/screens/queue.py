@@ -51,12 +51,7 @@ class QueueTable(DataTable[Text]):
 
 
 class QueueScreen(BaseScreen[None]):
-    DEFAULT_CSS = """
-    QueueScreen #queue-progress { height: 1; padding: 0 1; background: $boost; }
-    QueueScreen #queue-table { height: 1fr; }
-    QueueScreen #queue-empty { padding: 1 2; display: none; }
-    QueueScreen #queue-empty.shown { display: block; }
-    """
+    CSS_PATH = "queue.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("n", "open_next", "next_call", id="queue.next"),
         bind("r", "refresh", "refresh", id="queue.refresh", tip="refresh_queue"),
