@@ -410,14 +410,3 @@ async def test_a_lost_database_keeps_the_dialog_and_its_text(
         await pilot.press("enter")
         await until_closed(pilot, dialog)
         assert events(demo_engine, int(ticket_id))[-1].note == "客户下午回电"
-
-
-@pytest.mark.parametrize("width", [5, 8, 9, 14, 40])
-def test_shop_names_are_cut_in_terminal_cells(width: int) -> None:
-    from rich.cells import cell_len
-
-    from tui.screens.tickets import fit
-
-    cut = fit("解放西路便利店A解放", width)
-    assert cut.cell_len <= width and cell_len(cut.plain) == cut.cell_len
-    assert cut.plain.endswith("…") == (cell_len("解放西路便利店A解放") > width)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import getpass
 import re
+import textwrap
 import unicodedata
 from contextlib import AbstractContextManager
 from typing import Annotated
 
 import typer
-from rich.cells import cell_len
 from sqlalchemy import Engine
 
 from db.export import yuan
@@ -44,7 +44,7 @@ from tui.cli.main import (
     state_of,
 )
 from tui.cli.options import CustomerArgument, WeekOption, parse_week
-from tui.cli.text import pad
+from tui.cli.text import table
 
 order_app = typer.Typer(help="Orders: place, amend, cancel, look up.", no_args_is_help=True)
 app.add_typer(order_app, name="order")
@@ -110,8 +110,7 @@ def _order_database(state: CliState) -> AbstractContextManager[Engine]:
 def _lines_table(order: PlacedOrder) -> str:
     rows = [["CODE", "NAME", "QTY", "PRICE"]]
     rows += [[ln.code, ln.name, str(ln.qty), yuan(ln.price_fen)] for ln in order.lines]
-    widths = [max(cell_len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  " + "  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return textwrap.indent(table(rows), "  ")
 
 
 def _summary(order: PlacedOrder, verb: str) -> str:

@@ -13,9 +13,9 @@ from rich.cells import cell_len
 
 from orders.suggest import Suggestion
 from orders.suggest_data import UnknownCustomer, suggestions
+from tui.cells import pad
 from tui.cli.main import CliError, DbOption, JsonOption, Refusals, app, cli_errors, database, emit_json, state_of
 from tui.cli.options import LangOption, WeekOption, parse_date, parse_week
-from tui.cli.text import pad
 
 BAD_DATE = "{option} {raw!r} is not a date (YYYY-MM-DD)"
 

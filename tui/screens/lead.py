@@ -32,7 +32,7 @@ from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import PermissionDenied, require_role
 from tui.app import is_connection_error
-from tui.cli.text import pad
+from tui.cells import pad
 from tui.i18n import t
 from tui.screens.call import weekday_name
 from tui.widgets.banner import DbBanner

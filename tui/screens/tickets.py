@@ -56,6 +56,7 @@ from orders.tickets import (
 )
 from orders.users import PermissionDenied
 from tui.app import is_connection_error
+from tui.cells import fit
 from tui.i18n import language, t
 from tui.screens.dialogs import DIALOG_CSS, parse_callback
 from tui.widgets.banner import DbBanner
@@ -71,14 +72,6 @@ SCROLLBAR = 1  # the table's vertical scrollbar (tickets.tcss), kept free so no 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
     """A time as the lead reads it in a table: month-day and clock, in the centre's zone."""
     return moment.astimezone(zone).strftime("%m-%d %H:%M")
-
-
-def fit(text: str, width: int) -> Text:
-    """`text` cut to `width` terminal cells with an ellipsis (Chinese takes two cells a character)."""
-    out = Text(text, no_wrap=True, overflow="ellipsis")
-    if cell_len(text) > width:
-        out.truncate(width, overflow="ellipsis")
-    return out
 
 
 def due_style(row: TicketRow) -> str:
