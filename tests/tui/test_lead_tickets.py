@@ -381,7 +381,7 @@ async def test_a_lost_database_keeps_the_dialog_and_its_text(
 ) -> None:
     """The connection drops as the lead saves a note: the banner shows, the dialog stays with the note, and
     Enter saves it once the database answers again."""
-    import tui.screens.tickets as screens
+    import tui.screens.tickets.queue as screens
 
     real = screens.update_ticket
 

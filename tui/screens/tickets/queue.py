@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 QUEUE_COLUMNS = ("id", "flag", "due", "shop", "category", "status", "opened_by", "assigned", "district")
 MIN_SHOP = 8  # cells; below this a shop name says nothing, and the table scrolls sideways instead
-SCROLLBAR = 1  # the table's vertical scrollbar (tickets.tcss), kept free so no column is cut
+SCROLLBAR = 1  # the table's vertical scrollbar (queue.tcss), kept free so no column is cut
 
 
 def local_time(moment: datetime, zone: ZoneInfo) -> str:
@@ -155,7 +155,7 @@ class SearchBox(Input):
 class TicketQueueScreen(Screen[None]):
     """Every complaint still open, most urgent first, with the counts a lead reports on."""
 
-    CSS_PATH = "tickets.tcss"
+    CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "filter", t("tickets.key.filter"), tooltip=t("tickets.key.filter.tip"), id="tickets.filter"),
         Binding(
@@ -499,7 +499,7 @@ class TicketDetailScreen(Screen[None]):
     """One complaint: what the customer said and was promised, who the customer is and what they order, and
     everything done so far; each key makes one change through `update_ticket` as the signed-in user."""
 
-    CSS_PATH = "tickets.tcss"
+    CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "status", t("ticket.key.status"), tooltip=t("ticket.key.status.tip"), id="ticket.status"),
         Binding("n", "note", t("ticket.key.note"), tooltip=t("ticket.key.note.tip"), id="ticket.note"),
