@@ -33,17 +33,9 @@ from tests.conftest import table_snapshot
 from tui.app import HelpScreen, TelesalesApp
 from tui.screens.call import CallScreen
 from tui.screens.login import LoginScreen
-from tui.screens.tickets import (
-    AssignDialog,
-    DueDialog,
-    EscalateDialog,
-    FilterDialog,
-    NoteDialog,
-    StatusDialog,
-    TicketDetailScreen,
-    TicketDialog,
-    TicketQueueScreen,
-)
+from tui.screens.tickets import TicketDetailScreen, TicketQueueScreen
+from tui.screens.tickets.dialogs import AssignDialog, DueDialog, EscalateDialog, NoteDialog, StatusDialog, TicketDialog
+from tui.screens.tickets.filter import FilterDialog
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -381,7 +373,7 @@ async def test_a_lost_database_keeps_the_dialog_and_its_text(
 ) -> None:
     """The connection drops as the lead saves a note: the banner shows, the dialog stays with the note, and
     Enter saves it once the database answers again."""
-    import tui.screens.tickets.queue as screens
+    import tui.screens.tickets.dialogs as screens
 
     real = screens.update_ticket
 
