@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList, Static
@@ -21,28 +20,21 @@ from orders.tickets import MOVES, Change, TicketError, TicketRow, update_ticket
 from orders.users import PermissionDenied
 from tui.app import is_connection_error
 from tui.i18n import t
-from tui.screens.dialogs import DIALOG_CSS, parse_callback
+from tui.screens.dialogs import parse_callback
 from tui.screens.tickets.labels import person_label
 from tui.widgets.banner import DbBanner
+from tui.widgets.dialog import Dialog
 
 if TYPE_CHECKING:
     from tui.app import TelesalesApp
 
 
-class TicketDialog(ModalScreen[TicketRow | None]):
+class TicketDialog(Dialog[TicketRow | None]):
     """A change to one ticket. The subclass says which fields it asks and how they make a `Change`; this class
     saves it with `update_ticket` in a worker and closes with the updated row, or shows the refusal and stays
     open with everything typed still there. Enter in a field moves to the next one and saves on the last."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="TicketDialog")
-        + """
-    TicketDialog .label { color: $text-muted; margin-top: 1; height: auto; }
-    TicketDialog OptionList { height: auto; max-height: 7; }
-    TicketDialog .hint { color: $text-muted; height: auto; }
-    TicketDialog #dialog-status { height: auto; }
-    """
-    )
+    CSS_PATH = "dialogs.tcss"  # relative to the subclass's module: keep the subclasses in this one
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="ticket.dialog_cancel"),
         Binding(

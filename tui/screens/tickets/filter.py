@@ -9,31 +9,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from orders.ticket_view import ALL, QueueChoices, QueueFilter
 from tui.i18n import t
-from tui.screens.dialogs import DIALOG_CSS
 from tui.screens.tickets.labels import person_label
+from tui.widgets.dialog import Dialog
 
 
-class FilterDialog(ModalScreen[QueueFilter | None]):
+class FilterDialog(Dialog[QueueFilter | None]):
     """Four lists side by side (status, category, operator, district); Enter applies all four at once, so a
     lead sets "overdue delivery errors in 雨花区" in one visit."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="FilterDialog")
-        + """
-    FilterDialog #filter-lists { height: auto; }
-    FilterDialog .filter-col { width: 1fr; height: auto; }
-    FilterDialog .filter-col > Static { text-style: bold; color: $accent; }
-    FilterDialog OptionList { height: auto; max-height: 12; padding: 0; border: none; }
-    FilterDialog OptionList:focus { border: none; background-tint: $foreground 8%; }
-    FilterDialog #filter-hint { color: $text-muted; height: auto; }
-    """
-    )
+    CSS_PATH = "filter.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="tickets.filter_cancel"),
         Binding("x", "reset", t("tickets.key.reset"), tooltip=t("tickets.key.reset.tip"), id="tickets.filter_reset"),
