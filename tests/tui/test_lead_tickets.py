@@ -34,17 +34,9 @@ from tui.app import TelesalesApp
 from tui.help import HelpScreen
 from tui.screens.call import CallScreen
 from tui.screens.login import LoginScreen
-from tui.screens.tickets import (
-    AssignDialog,
-    DueDialog,
-    EscalateDialog,
-    FilterDialog,
-    NoteDialog,
-    StatusDialog,
-    TicketDetailScreen,
-    TicketDialog,
-    TicketQueueScreen,
-)
+from tui.screens.tickets import TicketDetailScreen, TicketQueueScreen
+from tui.screens.tickets.dialogs import AssignDialog, DueDialog, EscalateDialog, NoteDialog, StatusDialog, TicketDialog
+from tui.screens.tickets.filter import FilterDialog
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -382,7 +374,7 @@ async def test_a_lost_database_keeps_the_dialog_and_its_text(
 ) -> None:
     """The connection drops as the lead saves a note: the banner shows, the dialog stays with the note, and
     Enter saves it once the database answers again."""
-    import tui.screens.tickets as screens
+    import tui.screens.tickets.dialogs as screens
 
     real = screens.update_ticket
 
@@ -411,14 +403,3 @@ async def test_a_lost_database_keeps_the_dialog_and_its_text(
         await pilot.press("enter")
         await until_closed(pilot, dialog)
         assert events(demo_engine, int(ticket_id))[-1].note == "客户下午回电"
-
-
-@pytest.mark.parametrize("width", [5, 8, 9, 14, 40])
-def test_shop_names_are_cut_in_terminal_cells(width: int) -> None:
-    from rich.cells import cell_len
-
-    from tui.screens.tickets import fit
-
-    cut = fit("解放西路便利店A解放", width)
-    assert cut.cell_len <= width and cell_len(cut.plain) == cut.cell_len
-    assert cut.plain.endswith("…") == (cell_len("解放西路便利店A解放") > width)

@@ -8,15 +8,14 @@ Typer, so it exits 1 with a sentence, as the contract wants for bad input, not 2
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import date, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
 
 from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call
 from tui.cli.main import CliError, CliState, DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
+from tui.cli.options import CustomerArgument, DayOption, parse_date, parse_moment
 from tui.cli.text import table as aligned
 
 calls_app = typer.Typer(help="The day's call list and call outcomes.", no_args_is_help=True)
@@ -25,23 +24,6 @@ app.add_typer(calls_app, name="calls")
 
 def _calls_database(state: CliState) -> AbstractContextManager[Engine]:
     return database(state, {CallError: lambda exc: CliError(str(exc), kind=exc.kind)})
-
-
-def _parse_date(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"--date {raw!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-23") from exc
-
-
-def _parse_moment(raw: str, zone: ZoneInfo) -> datetime:
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"--callback-at {raw!r} is not an ISO-8601 date-time, e.g. 2026-11-23T15:00:00+08:00") from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)  # a bare local time means the centre's clock
-    return value
 
 
 def _parse_duration(raw: str) -> int:
@@ -72,7 +54,7 @@ def _status(entry: QueueEntry) -> str:
 @calls_app.command("queue")
 def queue_cmd(
     ctx: typer.Context,
-    day: Annotated[str | None, typer.Option("--date", help="The day, YYYY-MM-DD; default today.")] = None,
+    day: DayOption = None,
     operator: Annotated[
         str | None, typer.Option("--operator", help="Only this order taker's customers; default the whole team.")
     ] = None,
@@ -84,7 +66,7 @@ def queue_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         zone = settings.zone
-        wanted = _parse_date(day) if day is not None else None
+        wanted = parse_date(day, "--date")
         with _calls_database(state) as engine:
             entries = call_queue(engine, settings, day=wanted, operator=operator)
         if as_json:
@@ -107,7 +89,7 @@ def queue_cmd(
 @calls_app.command("record")
 def record_cmd(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE", help="The customer's licence number.")],
+    customer: CustomerArgument,
     outcome: Annotated[
         str,
         typer.Option("--outcome", help="ordered, no_answer, busy, closed, refused, wrong_number, callback_requested."),
@@ -128,7 +110,7 @@ def record_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         zone = settings.zone
-        when = _parse_moment(callback_at, zone) if callback_at is not None else None
+        when = parse_moment(callback_at, "--callback-at", zone)
         seconds = _parse_duration(duration) if duration is not None else None
         with _calls_database(state) as engine:
             record = record_call(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,8 +12,9 @@ import typer
 
 from db.csv_import import KINDS, ImportFileError, ImportRowErrors, import_file
 from db.export import order_rows, write_atomically, write_orders_csv
-from orders.clock import now, week_of
+from orders.clock import now
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
+from tui.cli.options import parse_week
 from tui.cli.progress import progress_bar
 
 MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, and 10,000 lines help nobody
@@ -77,13 +77,7 @@ def import_cmd(
             typer.echo(f"imported {result.rows} {kind} rows from {file} ({result.new} new, {result.updated} updated)")
 
 
-def _parse_week(raw: str) -> date:
-    try:
-        if len(raw) != 10:
-            raise ValueError
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"--week '{raw}' is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23") from exc
+BAD_WEEK = "{option} {raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23"
 
 
 @export_app.command("orders")
@@ -98,7 +92,7 @@ def export_orders(
 ) -> None:
     """The week's placed orders, one line per product, as CSV for the ERP."""
     with cli_errors():
-        monday = week_of(_parse_week(week))
+        monday = parse_week(week, message=BAD_WEEK)
         state = state_of(ctx, db)
         zone = state.settings().zone
         target = Path(output) if output else None

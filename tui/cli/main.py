@@ -91,11 +91,14 @@ def _global(
             run_tui(engine, state.settings())
 
 
-def state_of(ctx: typer.Context, db: str | None = None) -> CliState:
-    """The global state, with a `--db` given after the command taking precedence."""
+def state_of(ctx: typer.Context, db: str | None = None, lang: str | None = None) -> CliState:
+    """The global state, with a `--db` or `--lang` given after the command taking precedence."""
     state: CliState = ctx.obj if isinstance(ctx.obj, CliState) else CliState()
     if db is not None:
         state.db_url = db
+        state._settings = None
+    if lang is not None:
+        state.lang = lang
         state._settings = None
     return state
 

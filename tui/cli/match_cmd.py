@@ -14,8 +14,8 @@ from rich.cells import cell_len
 
 from orders.match_data import UnknownCode, load_catalog, rank_context
 from orders.matching import DEFAULT_LIMIT, MatchIndex, MatchResult, RankContext
+from tui.cells import pad
 from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
-from tui.cli.text import pad
 
 
 def _print_text(result: MatchResult) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import getpass
 import re
+import textwrap
 import unicodedata
 from contextlib import AbstractContextManager
-from datetime import date
 from typing import Annotated
 
 import typer
-from rich.cells import cell_len
 from sqlalchemy import Engine
 
 from db.export import yuan
@@ -44,7 +43,8 @@ from tui.cli.main import (
     emit_json,
     state_of,
 )
-from tui.cli.text import pad
+from tui.cli.options import CustomerArgument, WeekOption, parse_week
+from tui.cli.text import table
 
 order_app = typer.Typer(help="Orders: place, amend, cancel, look up.", no_args_is_help=True)
 app.add_typer(order_app, name="order")
@@ -96,15 +96,6 @@ def parse_items(items: list[str]) -> list[tuple[str, int]]:
     return parsed
 
 
-def parse_week(raw: str | None) -> date | None:
-    if raw is None:
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise CliError(f"--week '{raw}' is not a date; write YYYY-MM-DD (any day of the week)", lines=[]) from exc
-
-
 def _placement_error(exc: PlacementError) -> CliError:
     code = EXIT_REFUSED if exc.refused else EXIT_BAD_INPUT
     details = {k: v for k, v in exc.as_json().items() if k not in ("error", "message")}
@@ -119,8 +110,7 @@ def _order_database(state: CliState) -> AbstractContextManager[Engine]:
 def _lines_table(order: PlacedOrder) -> str:
     rows = [["CODE", "NAME", "QTY", "PRICE"]]
     rows += [[ln.code, ln.name, str(ln.qty), yuan(ln.price_fen)] for ln in order.lines]
-    widths = [max(cell_len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  " + "  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return textwrap.indent(table(rows), "  ")
 
 
 def _summary(order: PlacedOrder, verb: str) -> str:
@@ -133,11 +123,9 @@ def _summary(order: PlacedOrder, verb: str) -> str:
 @order_app.command("place")
 def place_cmd(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE", help="The customer's licence number.")],
+    customer: CustomerArgument,
     items: ItemsArgument,
-    week: Annotated[
-        str | None, typer.Option("--week", help="Any day of the order's week, YYYY-MM-DD; default: this week.")
-    ] = None,
+    week: WeekOption = None,
     operator: OperatorOption = None,
     call: Annotated[int | None, typer.Option("--call", help="Id of the call the order was taken in.")] = None,
     as_json: JsonOption = False,
@@ -146,7 +134,7 @@ def place_cmd(
     """Place an order with every rule the TUI applies: quotas, the week's supply, the cut-off. All or nothing."""
     with cli_errors(as_json):
         lines = parse_items(items)
-        when = parse_week(week)
+        when = parse_week(week, lines=[])  # an order error always lists its lines, none here
         state = state_of(ctx, db)
         settings = state.settings()
         with _order_database(state) as engine:
@@ -228,18 +216,18 @@ def show_cmd(
 @order_app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE")],
-    week: Annotated[str | None, typer.Option("--week", help="Any day of the week; default: this week.")] = None,
+    customer: CustomerArgument,
+    week: WeekOption = None,
     include_cancelled: Annotated[bool, typer.Option("--all", help="Show cancelled orders too.")] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """A customer's orders in a week: what quotas count."""
     with cli_errors(as_json):
-        when = parse_week(week)
+        when = parse_week(week, lines=[])
         state = state_of(ctx, db)
         settings = state.settings()
-        monday = week_of(when or now().astimezone(settings.zone).date())
+        monday = when or week_of(now().astimezone(settings.zone).date())
         with _order_database(state) as engine:
             orders = orders_for_week(engine, customer, monday, include_cancelled=include_cancelled)
         if as_json:

@@ -8,14 +8,12 @@ which a lead reading a terminal wants beside the figures.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-
 import typer
 
 from orders.clock import today
 from orders.report import Dashboard, Figures, day_dashboard, day_figures
-from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
+from tui.cli.main import DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
+from tui.cli.options import DayOption, LangOption, parse_date
 from tui.cli.text import table as aligned
 from tui.i18n import MESSAGES
 
@@ -60,13 +58,6 @@ def _say(key: str, lang: str, **values: object) -> str:
 def _outcome(name: str, lang: str) -> str:
     zh, en = MESSAGES.get(f"outcome.{name}", (name, name))
     return en if lang == "en" else zh
-
-
-def _parse_date(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"--date {raw!r} is not a date; write YYYY-MM-DD, e.g. 2026-11-23") from exc
 
 
 def _row(label: str, name: str, f: Figures) -> list[str]:
@@ -115,22 +106,17 @@ def render(board: Dashboard, lang: str) -> str:
 @report_app.command("day")
 def day_cmd(
     ctx: typer.Context,
-    day: Annotated[
-        str | None, typer.Option("--date", metavar="DATE", help="The day, YYYY-MM-DD; default today.")
-    ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language of the table: zh or en.")] = None,
+    day: DayOption = None,
+    lang: LangOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Calls due and done, outcomes, orders, cartons, average call length, complaints opened, tickets closed
     within and past their due time: per operator and in total."""
     with cli_errors(as_json):
-        state = state_of(ctx, db)
-        if lang is not None:
-            state.lang = lang
-            state._settings = None
+        state = state_of(ctx, db, lang)
         settings = state.settings()
-        wanted = _parse_date(day) if day is not None else today(settings.zone)
+        wanted = parse_date(day, "--date") or today(settings.zone)
         with database(state) as engine:
             if as_json:
                 emit_json(day_figures(engine, wanted, settings).as_json())

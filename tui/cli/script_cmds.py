@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +26,7 @@ from tui.cli.main import (
     emit_json,
     state_of,
 )
+from tui.cli.options import CustomerArgument, parse_date
 
 script_app = typer.Typer(help="Call scripts: check them, and see how they read for a shop.", no_args_is_help=True)
 app.add_typer(script_app, name="script")
@@ -66,13 +67,6 @@ def _library(settings: Settings) -> ScriptLibrary:
     return library
 
 
-def _parse_date(raw: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"--date '{raw}' is not a date; write YYYY-MM-DD") from exc
-
-
 def _print(prepared: PreparedScript) -> None:
     ctx = prepared.context
     when = ctx.today.isoformat() if ctx.today else ""
@@ -90,7 +84,7 @@ def _print(prepared: PreparedScript) -> None:
 @script_app.command("render")
 def render_cmd(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE", help="The customer's licence number.")],
+    customer: CustomerArgument,
     script: Annotated[
         str | None, typer.Option("--script", metavar="NAME", help="This script instead of the one that fits.")
     ] = None,
@@ -110,7 +104,7 @@ def render_cmd(
         settings = state.settings()
         at = now()
         if day is not None:
-            at = datetime.combine(_parse_date(day), at.astimezone(settings.zone).timetz())
+            at = datetime.combine(parse_date(day, "--date"), at.astimezone(settings.zone).timetz())
         library = _library(settings)
         refusals: Refusals = {
             ScriptContextError: lambda exc: CliError(str(exc)),

@@ -6,7 +6,6 @@ parses arguments and prints.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal, cast
 
 import typer
@@ -14,15 +13,11 @@ from rich.cells import cell_len
 
 from orders.suggest import Suggestion
 from orders.suggest_data import UnknownCustomer, suggestions
+from tui.cells import pad
 from tui.cli.main import CliError, DbOption, JsonOption, Refusals, app, cli_errors, database, emit_json, state_of
-from tui.cli.text import pad
+from tui.cli.options import LangOption, WeekOption, parse_date, parse_week
 
-
-def parse_date(raw: str, option: str) -> date:
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"{option} '{raw}' is not a date (YYYY-MM-DD)", kind="bad_date") from exc
+BAD_DATE = "{option} {raw!r} is not a date (YYYY-MM-DD)"
 
 
 def as_json(s: Suggestion) -> dict[str, Any]:
@@ -58,14 +53,12 @@ def suggest_cmd(
     all_customers: Annotated[
         bool, typer.Option("--all", help="Every active customer whose order day falls in the week.")
     ] = False,
-    week: Annotated[
-        str | None, typer.Option("--week", metavar="DATE", help="Any date in the week (default: this week).")
-    ] = None,
+    week: WeekOption = None,
     day: Annotated[
         str | None,
         typer.Option("--day", metavar="DATE", help="With --all: only the customers whose order day is DATE."),
     ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language of the reasons: zh or en.")] = None,
+    lang: LangOption = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -78,14 +71,11 @@ def suggest_cmd(
     with cli_errors(json_out):
         if day is not None and not all_customers:
             raise CliError("--day goes with --all")
-        state = state_of(ctx, db)
-        if lang is not None:
-            state.lang = lang
-            state._settings = None
+        state = state_of(ctx, db, lang)
         settings = state.settings()
         language = cast(Literal["zh", "en"], settings.lang)
-        monday = parse_date(week, "--week") if week is not None else None
-        order_day = parse_date(day, "--day") if day is not None else None
+        monday = parse_week(week, message=BAD_DATE, kind="bad_date")
+        order_day = parse_date(day, "--day", message=BAD_DATE, kind="bad_date")
         if order_day is not None and monday is None:
             monday = order_day
         unknown: Refusals = {UnknownCustomer: lambda exc: CliError(str(exc), kind="unknown_customer")}

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-
-def pad(value: str, width: int) -> str:
-    return value + " " * max(0, width - cell_len(value))
+from tui.cells import pad
 
 
 def table(rows: list[list[str]]) -> str:

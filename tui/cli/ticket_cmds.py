@@ -4,9 +4,7 @@ module turns outcomes into text, JSON and exit codes."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
@@ -36,6 +34,7 @@ from tui.cli.main import (
     emit_json,
     state_of,
 )
+from tui.cli.options import CustomerArgument, parse_moment
 from tui.cli.text import table as aligned
 
 ticket_app = typer.Typer(help="Complaint tickets: log, list, follow up.", no_args_is_help=True)
@@ -64,7 +63,7 @@ def _flag(row: TicketRow) -> str:
 @ticket_app.command("open")
 def open_cmd(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Argument(metavar="CUSTOMER_CODE", help="The customer's licence number.")],
+    customer: CustomerArgument,
     category: Annotated[str, typer.Option("--category", help="counterfeit, delivery_error, ... other.")],
     text: Annotated[str, typer.Option("--text", help="The complaint in the customer's words.")],
     operator: Annotated[str | None, typer.Option("--operator", help="Who took the complaint.")] = None,
@@ -162,16 +161,6 @@ def show_cmd(
         typer.echo("\n".join(lines))
 
 
-def _parse_due(raw: str, zone: ZoneInfo) -> datetime:
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise CliError(f"--due {raw!r} is not an ISO-8601 date-time, e.g. 2026-11-24T10:00:00+08:00") from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)  # a bare local time means the centre's clock
-    return value
-
-
 @ticket_app.command("update")
 def update_cmd(
     ctx: typer.Context,
@@ -199,7 +188,7 @@ def update_cmd(
             assign=assign,
             escalate_to=escalate_to if escalate else None,
             reason=reason,
-            due=_parse_due(due, zone) if due is not None else None,
+            due=parse_moment(due, "--due", zone),
         )
         with _ticket_database(state) as engine:
             row, done = update_ticket(engine, ticket_id, change, actor=actor, at=now())

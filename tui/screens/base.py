@@ -96,13 +96,18 @@ class BaseScreen(Screen[ResultT]):
 class Dialog(BaseScreen[ResultT], ModalScreen[ResultT]):
     """A modal dialog dismissed with its result, so the screen underneath keeps its state.
 
-    Styled once here: a bordered box in the middle (the dialog's outer `Vertical`), a bold title, messages
-    and errors that grow with their text. Subclasses add only what differs (a width, a list's height)."""
+    The frame every dialog shares, so a change to how dialogs look is made once: a dialog puts its fields in
+    one outer `Vertical`, the box centred over the dimmed screen. A Textual type selector matches subclasses
+    too (a class answers to its bases' names), so `Dialog > Vertical` frames every dialog and a subclass
+    writes only what differs, such as `QuantityDialog > Vertical { width: 44; }`; at equal specificity a
+    subclass's DEFAULT_CSS wins over its base's."""
 
     DEFAULT_CSS = """
     Dialog { align: center middle; }
-    Dialog > Vertical { width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-        background: $panel; padding: 0 1; }
+    Dialog > Vertical {
+        width: 78; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $panel; padding: 0 1;
+    }
     Dialog .title { text-style: bold; }
     Dialog .message { height: auto; }
     Dialog .error { color: $error; height: auto; }

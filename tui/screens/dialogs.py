@@ -16,7 +16,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -38,25 +37,17 @@ from orders.readback import readout
 from orders.tickets import TicketError, TicketRow, open_ticket, reply_promise
 from tui.i18n import language, t
 from tui.money import yuan
+from tui.screens.base import Dialog
 from tui.widgets.banner import DbBanner
 
 if TYPE_CHECKING:
     from tui.app import TelesalesApp
 
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{ width: 78; max-width: 100%; height: auto; max-height: 100%; border: round $accent;
-    background: $panel; padding: 0 1; }}
-{name} .title {{ text-style: bold; }}
-{name} .message {{ height: auto; }}
-{name} .error {{ color: $error; height: auto; }}
-"""
 
-
-class QuantityDialog(ModalScreen[int | None]):
+class QuantityDialog(Dialog[int | None]):
     """How many cartons, when none was heard (or to change a line)."""
 
-    DEFAULT_CSS = DIALOG_CSS.format(name="QuantityDialog") + "QuantityDialog > Vertical { width: 44; }"
+    DEFAULT_CSS = "QuantityDialog > Vertical { width: 44; }"
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="qty.cancel"),
     ]
@@ -105,15 +96,12 @@ def problem_text(p: LineProblem) -> str:
     return p.text or f"{name}: {p.reason}"
 
 
-class ReadbackScreen(ModalScreen[PlacedOrder | None]):
+class ReadbackScreen(Dialog[PlacedOrder | None]):
     """Every line as it will be read out, with what might be misheard; Enter places the order."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="ReadbackScreen")
-        + """
+    DEFAULT_CSS = """
     ReadbackScreen #readback-lines { height: auto; max-height: 14; }
     """
-    )
     BINDINGS = [  # noqa: RUF012
         Binding("enter", "place", t("key.place"), tooltip=t("key.place.tip"), id="readback.place", key_display="Enter"),
         Binding("escape", "back", t("key.back_draft"), tooltip=t("key.back_draft.tip"), id="readback.back"),
@@ -240,16 +228,13 @@ class ReadbackScreen(ModalScreen[PlacedOrder | None]):
             self.place()
 
 
-class OutcomeScreen(ModalScreen[tuple[str, datetime | None] | None]):
+class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
     """How the call ended; a callback needs a time (HH:MM today, or YYYY-MM-DD HH:MM)."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="OutcomeScreen")
-        + """
+    DEFAULT_CSS = """
     OutcomeScreen > Vertical { width: 56; }
     OutcomeScreen OptionList { height: auto; max-height: 9; }
     """
-    )
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "cancel", t("key.back_call"), tooltip=t("key.back_call.tip"), id="outcome.cancel"),
         Binding(
@@ -330,17 +315,14 @@ def parse_callback(raw: str, zone: Any) -> datetime | None:
         return None
 
 
-class ComplaintScreen(ModalScreen[TicketRow | None]):
+class ComplaintScreen(Dialog[TicketRow | None]):
     """Log a complaint without leaving the call: category, the customer's words, then the reply time to
     read out."""
 
-    DEFAULT_CSS = (
-        DIALOG_CSS.format(name="ComplaintScreen")
-        + """
+    DEFAULT_CSS = """
     ComplaintScreen OptionList { height: 6; }
     ComplaintScreen #promise { height: auto; color: $success; text-style: bold; }
     """
-    )
     BINDINGS = [  # noqa: RUF012
         Binding("escape", "close", t("key.back_call"), tooltip=t("key.back_call.tip"), id="complaint.close"),
         Binding(

@@ -30,7 +30,7 @@ from orders.coverage import GroupBy, brand_coverage
 from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import PermissionDenied, require_role
-from tui.cli.text import pad
+from tui.cells import pad
 from tui.i18n import t
 from tui.keys import bind
 from tui.messages import CoverageLoaded, DashboardLoaded, Refused, RetentionLoaded, RetentionPlanned
