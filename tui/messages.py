@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from orders.retention import RetentionRow
     from orders.script_context import PreparedScript
     from orders.suggest import Item, Season
-    from orders.tickets import TicketRow
+    from orders.ticket_view import QueueChoices, QueueFilter, QueueItem, TicketView
+    from orders.tickets import QueueCounts, TicketRow
     from orders.users import LoginError, SignedIn
 
 
@@ -175,3 +176,28 @@ class CoverageLoaded(Message):
     week: date
     by: GroupBy
     rows: list[CoverageRow]
+
+
+# ------------------------------------------------------------------------------------------- tickets
+
+
+@dataclass
+class TicketsLoaded(Message):
+    """A page of the lead's queue for the filter it was asked with (a newer filter ignores it)."""
+
+    flt: QueueFilter
+    items: list[QueueItem]
+    counts: QueueCounts
+    choices: QueueChoices
+
+
+@dataclass
+class TicketViewLoaded(Message):
+    view: TicketView
+
+
+@dataclass
+class TicketChanged(Message):
+    """A change to a ticket was saved; the dialog closes with the updated row."""
+
+    ticket: TicketRow

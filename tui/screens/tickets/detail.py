@@ -3,62 +3,50 @@ side before changing anything."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from db.engine import is_connection_error
 from orders.clock import now
 from orders.ticket_view import TicketView, load_ticket_view
-from orders.tickets import MOVES, TicketError, TicketRow, phrase_due
+from orders.tickets import MOVES, TicketRow, phrase_due
 from tui.i18n import language, t
+from tui.keys import bind
+from tui.messages import TicketViewLoaded
+from tui.screens.base import BaseScreen, db_worker
 from tui.screens.tickets.dialogs import AssignDialog, DueDialog, EscalateDialog, NoteDialog, StatusDialog, TicketDialog
 from tui.screens.tickets.labels import due_style, flag_text, local_time
 from tui.widgets.banner import DbBanner
 
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
-
-class TicketDetailScreen(Screen[None]):
+class TicketDetailScreen(BaseScreen[None]):
     """One complaint: what the customer said and was promised, who the customer is and what they order, and
     everything done so far; each key makes one change through `update_ticket` as the signed-in user."""
 
     CSS_PATH = "detail.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "status", t("ticket.key.status"), tooltip=t("ticket.key.status.tip"), id="ticket.status"),
-        Binding("n", "note", t("ticket.key.note"), tooltip=t("ticket.key.note.tip"), id="ticket.note"),
-        Binding("a", "assign", t("ticket.key.assign"), tooltip=t("ticket.key.assign.tip"), id="ticket.assign"),
-        Binding("c", "callback", t("ticket.key.callback"), tooltip=t("ticket.key.callback.tip"), id="ticket.callback"),
-        Binding(
-            "e",
-            "escalate",
-            t("ticket.key.escalate"),
-            tooltip=t("ticket.key.escalate.tip"),
-            id="ticket.escalate",
-            show=False,
-        ),
-        Binding("d", "due", t("ticket.key.due"), tooltip=t("ticket.key.due.tip"), id="ticket.due", show=False),
-        Binding("r", "refresh", t("key.refresh"), tooltip=t("ticket.key.refresh.tip"), id="ticket.refresh", show=False),
-        Binding("escape", "back", t("key.back"), tooltip=t("ticket.key.back.tip"), id="ticket.back", show=False),
+        bind("s", "status", "ticket.status", id="ticket.status"),
+        bind("n", "note", "ticket.note", id="ticket.note"),
+        bind("a", "assign", "ticket.assign", id="ticket.assign"),
+        bind("c", "callback", "ticket.callback", id="ticket.callback"),
+        bind("e", "escalate", "ticket.escalate", id="ticket.escalate", show=False),
+        bind("d", "due", "ticket.due", id="ticket.due", show=False),
+        bind("r", "refresh", "refresh", id="ticket.refresh", show=False, tip="ticket.refresh"),
+        bind("escape", "back", "back", id="ticket.back", show=False, tip="ticket.back"),
     ]
 
     def __init__(self, ticket_id: int) -> None:
         super().__init__()
         self.ticket_id = ticket_id
         self.view: TicketView | None = None
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,37 +61,31 @@ class TicketDetailScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#ticket-body").focus()
-        self.watch(self.app, "db_down", self._db_changed, init=False)
         self.load()
 
-    def _db_changed(self, down: bool) -> None:
-        if not down:
-            self.load()
+    def database_back(self) -> None:
+        self.load()
 
     def on_screen_resume(self) -> None:
         if self.view is not None:  # back from the call-back: its outcome may have added to the history
             self.load()
 
-    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    @db_worker("ticket")
     def load(self) -> None:
         app = self.telesales
-        try:
-            view = load_ticket_view(app.engine, app.settings, self.ticket_id, at=now())
-        except TicketError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:
-            if is_connection_error(exc):
-                self.app.call_from_thread(app.database_failed, exc)
-            else:
-                self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(self._show, view)
+        self.post_message(TicketViewLoaded(load_ticket_view(app.engine, app.settings, self.ticket_id, at=now())))
 
-    def _failed(self, message: str) -> None:
-        self.query_one("#ticket-head", Static).update(Text(message, style="bold red"))
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        """A lost database is the banner (the ticket reloads when it is back); a refusal such as an unknown
+        ticket is said where the ticket would be."""
+        if is_connection_error(exc):
+            super().worker_failed(exc, group)
+            return
+        self.query_one("#ticket-head", Static).update(Text(str(exc), style="bold red"))
 
-    def _show(self, view: TicketView) -> None:
+    @on(TicketViewLoaded)
+    def _show(self, message: TicketViewLoaded) -> None:
+        view = message.view
         self.view = view
         row = view.detail.ticket
         head = Text(

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
@@ -17,16 +17,14 @@ from textual.widgets.option_list import Option
 
 from db.engine import is_connection_error
 from orders.ticket_view import Person
-from orders.tickets import MOVES, Change, TicketError, TicketRow, update_ticket
-from orders.users import PermissionDenied
+from orders.tickets import MOVES, Change, TicketRow, update_ticket
 from tui.i18n import t
-from tui.screens.base import Dialog
+from tui.keys import bind
+from tui.messages import TicketChanged
+from tui.screens.base import Dialog, db_worker
 from tui.screens.dialogs import parse_callback
 from tui.screens.tickets.labels import person_label
 from tui.widgets.banner import DbBanner
-
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
 
 class TicketDialog(Dialog[TicketRow | None]):
@@ -36,15 +34,8 @@ class TicketDialog(Dialog[TicketRow | None]):
 
     CSS_PATH = "dialogs.tcss"  # relative to the subclass's module: keep the subclasses in this one
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="ticket.dialog_cancel"),
-        Binding(
-            "tab",
-            "app.focus_next",
-            t("key.next_field"),
-            tooltip=t("key.next_field.tip"),
-            id="ticket.dialog_tab",
-            show=False,
-        ),
+        bind("escape", "cancel", "cancel", id="ticket.dialog_cancel"),
+        bind("tab", "app.focus_next", "next_field", id="ticket.dialog_tab", show=False),
     ]
     hint_key = "ticket.dialog.hint"
 
@@ -52,10 +43,6 @@ class TicketDialog(Dialog[TicketRow | None]):
         super().__init__()
         self.ticket = ticket
         self.busy = False
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def heading(self) -> str:
         raise NotImplementedError
@@ -108,23 +95,24 @@ class TicketDialog(Dialog[TicketRow | None]):
         self.query_one("#dialog-status", Static).update(Text(t("ticket.dialog.saving"), style="bold"))
         self.save(change)
 
-    @work(thread=True, exclusive=True, group="ticket-change", exit_on_error=False)
+    @db_worker("ticket-change")
     def save(self, change: Change) -> None:
         app = self.telesales
         actor = app.user.login if app.user is not None else ""  # no one signed in: update_ticket refuses ""
-        try:
-            row, _done = update_ticket(app.engine, self.ticket.ticket_id, change, actor=actor)
-        except (TicketError, PermissionDenied) as exc:
-            self.app.call_from_thread(self._refused, t("ticket.dialog.refused", message=str(exc)))
-            return
-        except Exception as exc:
-            if is_connection_error(exc):
-                self.app.call_from_thread(app.database_failed, exc)
-                self.app.call_from_thread(self._refused, t("ticket.dialog.db_down"))
-            else:
-                self.app.call_from_thread(self._refused, t("ticket.dialog.refused", message=str(exc)))
-            return
-        self.app.call_from_thread(self.dismiss, row)
+        row, _done = update_ticket(app.engine, self.ticket.ticket_id, change, actor=actor)
+        self.post_message(TicketChanged(row))
+
+    @on(TicketChanged)
+    def _saved(self, message: TicketChanged) -> None:
+        self.dismiss(message.ticket)
+
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        """Refused or not saved: the dialog stays open with everything typed and says why."""
+        if is_connection_error(exc):
+            self.telesales.database_failed(exc)
+            self._refused(t("ticket.dialog.db_down"))
+        else:
+            self._refused(t("ticket.dialog.refused", message=str(exc)))
 
     def _refused(self, message: str) -> None:
         self.busy = False

@@ -7,13 +7,14 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from orders.ticket_view import ALL, QueueChoices, QueueFilter
 from tui.i18n import t
+from tui.keys import bind
 from tui.screens.base import Dialog
 from tui.screens.tickets.labels import person_label
 
@@ -24,23 +25,18 @@ class FilterDialog(Dialog[QueueFilter | None]):
 
     CSS_PATH = "filter.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="tickets.filter_cancel"),
-        Binding("x", "reset", t("tickets.key.reset"), tooltip=t("tickets.key.reset.tip"), id="tickets.filter_reset"),
-        Binding(
-            "right,tab",
-            "app.focus_next",
-            t("tickets.key.next_list"),
-            tooltip=t("tickets.key.list.tip"),
-            id="tickets.filter_next",
-            show=False,
+        bind("escape", "cancel", "cancel", id="tickets.filter_cancel"),
+        bind("x", "reset", "tickets.reset", id="tickets.filter_reset"),
+        bind(
+            "right,tab", "app.focus_next", "tickets.next_list", id="tickets.filter_next", show=False, tip="tickets.list"
         ),
-        Binding(
+        bind(
             "left,shift+tab",
             "app.focus_previous",
-            t("tickets.key.prev_list"),
-            tooltip=t("tickets.key.list.tip"),
+            "tickets.prev_list",
             id="tickets.filter_prev",
             show=False,
+            tip="tickets.list",
         ),
     ]
     LISTS = ("status", "category", "operator", "district")

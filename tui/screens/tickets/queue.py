@@ -4,32 +4,30 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from db.engine import is_connection_error
 from orders.clock import now
 from orders.ticket_view import ALL, QUEUE_LIMIT, QueueChoices, QueueFilter, QueueItem, queue_choices, ticket_queue
-from orders.tickets import QueueCounts, TicketError, count_queue
+from orders.tickets import QueueCounts, count_queue
 from tui.cells import fit
 from tui.i18n import t
+from tui.keys import bind
+from tui.messages import TicketsLoaded
+from tui.screens.base import BaseScreen, db_worker
 from tui.screens.tickets.detail import TicketDetailScreen
 from tui.screens.tickets.filter import FilterDialog
 from tui.screens.tickets.labels import due_style, flag_text, local_time
 from tui.widgets.banner import DbBanner
-
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
 QUEUE_COLUMNS = ("id", "flag", "due", "shop", "category", "status", "opened_by", "assigned", "district")
 MIN_SHOP = 8  # cells; below this a shop name says nothing, and the table scrolls sideways instead
@@ -40,14 +38,7 @@ class TicketTable(DataTable[Text]):
     """The queue's table: Enter opens the highlighted ticket, and the footer says so."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter",
-            "select_cursor",
-            t("tickets.key.open"),
-            tooltip=t("tickets.key.open.tip"),
-            id="tickets.open",
-            key_display="Enter",
-        ),
+        bind("enter", "select_cursor", "tickets.open", id="tickets.open", display="Enter"),
     ]
 
 
@@ -56,59 +47,23 @@ class SearchBox(Input):
     (Toolong's find box), so finding a shop's complaint is type, look, Enter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "enter",
-            "submit",
-            t("tickets.key.open"),
-            tooltip=t("tickets.key.open.tip"),
-            id="tickets.search_open",
-            key_display="Enter",
-        ),
-        Binding(
-            "down",
-            "screen.row(1)",
-            t("tickets.key.row_down"),
-            tooltip=t("tickets.key.row.tip"),
-            id="tickets.search_down",
-            show=False,
-        ),
-        Binding(
-            "up",
-            "screen.row(-1)",
-            t("tickets.key.row_up"),
-            tooltip=t("tickets.key.row.tip"),
-            id="tickets.search_up",
-            show=False,
-        ),
-        Binding(
-            "escape",
-            "screen.to_list",
-            t("tickets.key.to_list"),
-            tooltip=t("tickets.key.to_list.tip"),
-            id="tickets.search_leave",
-        ),
+        bind("enter", "submit", "tickets.open", id="tickets.search_open", display="Enter"),
+        bind("down", "screen.row(1)", "tickets.row_down", id="tickets.search_down", show=False, tip="tickets.row"),
+        bind("up", "screen.row(-1)", "tickets.row_up", id="tickets.search_up", show=False, tip="tickets.row"),
+        bind("escape", "screen.to_list", "tickets.to_list", id="tickets.search_leave"),
     ]
 
 
-class TicketQueueScreen(Screen[None]):
+class TicketQueueScreen(BaseScreen[None]):
     """Every complaint still open, most urgent first, with the counts a lead reports on."""
 
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "filter", t("tickets.key.filter"), tooltip=t("tickets.key.filter.tip"), id="tickets.filter"),
-        Binding(
-            "slash",
-            "search",
-            t("tickets.key.search"),
-            tooltip=t("tickets.key.search.tip"),
-            id="tickets.search",
-            key_display="/",
-        ),
-        Binding("r", "refresh", t("key.refresh"), tooltip=t("tickets.key.refresh.tip"), id="tickets.refresh"),
-        Binding(
-            "x", "clear", t("tickets.key.clear"), tooltip=t("tickets.key.clear.tip"), id="tickets.clear", show=False
-        ),
-        Binding("escape", "back", t("key.back"), tooltip=t("tickets.key.back.tip"), id="tickets.back", show=False),
+        bind("f", "filter", "tickets.filter", id="tickets.filter"),
+        bind("slash", "search", "tickets.search", id="tickets.search", display="/"),
+        bind("r", "refresh", "refresh", id="tickets.refresh", tip="tickets.refresh"),
+        bind("x", "clear", "tickets.clear", id="tickets.clear", show=False),
+        bind("escape", "back", "back", id="tickets.back", show=False, tip="tickets.back"),
     ]
 
     def __init__(self) -> None:
@@ -118,10 +73,6 @@ class TicketQueueScreen(Screen[None]):
         self.counts: QueueCounts | None = None
         self.choices: QueueChoices | None = None
         self.loaded = False  # set when the first answer arrived; tests and the palette wait for it
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,12 +90,10 @@ class TicketQueueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TicketTable).focus()
-        self.watch(self.app, "db_down", self._db_changed, init=False)
         self.load()
 
-    def _db_changed(self, down: bool) -> None:
-        if not down:  # the database is back: show what it holds now, without waiting for `r`
-            self.load()
+    def database_back(self) -> None:
+        self.load()  # show what it holds now, without waiting for `r`
 
     def on_screen_resume(self) -> None:
         self.load()  # back from a ticket: what the lead just changed shows at once
@@ -155,29 +104,21 @@ class TicketQueueScreen(Screen[None]):
 
     # ------------------------------------------------------------------------------------------ loading
 
-    @work(thread=True, exclusive=True, group="tickets", exit_on_error=False)
+    @db_worker("tickets")
     def load(self) -> None:
         app = self.telesales
         flt = self.flt
         worker = get_current_worker()
-        try:
-            at = now()
-            items = ticket_queue(app.engine, flt, at=at)
-            counts = count_queue(app.engine, at=at)
-            choices = self.choices or queue_choices(app.engine)
-        except TicketError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        except Exception as exc:
-            if is_connection_error(exc):
-                self.app.call_from_thread(app.database_failed, exc)
-            else:
-                self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
+        at = now()
+        items = ticket_queue(app.engine, flt, at=at)
+        counts = count_queue(app.engine, at=at)
+        choices = self.choices or queue_choices(app.engine)
         if not worker.is_cancelled:  # a newer keystroke asked again; its answer is the one to show
-            self.app.call_from_thread(self._show, flt, items, counts, choices)
+            self.post_message(TicketsLoaded(flt, items, counts, choices))
 
-    def _show(self, flt: QueueFilter, items: list[QueueItem], counts: QueueCounts, choices: QueueChoices) -> None:
+    @on(TicketsLoaded)
+    def _show(self, message: TicketsLoaded) -> None:
+        flt, items, counts, choices = message.flt, message.items, message.counts, message.choices
         if flt != self.flt:
             return
         self.items = items
