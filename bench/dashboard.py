@@ -51,7 +51,8 @@ from sqlmodel import col  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import describe, make_engine  # noqa: E402
 from db.models import AppMeta, Call, Customer, HistoryLine, Order, OrderLine, Product, Ticket  # noqa: E402
-from orders.calls import call_queue, day_bounds  # noqa: E402
+from orders.calendar import day_bounds  # noqa: E402
+from orders.calls import call_queue  # noqa: E402
 from orders.demo import SIZES, ensure_demo  # noqa: E402
 from orders.report import day_dashboard  # noqa: E402
 from orders.settings import Settings  # noqa: E402

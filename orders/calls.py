@@ -54,9 +54,10 @@ from sqlmodel import col
 
 from db.engine import write_transaction
 from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, HistoryLine, Order, OrderLine, PlannedCall, Ticket
+from orders.calendar import WorkingCalendar, day_bounds, next_opening
 from orders.clock import now, today, week_of
 from orders.settings import Settings
-from orders.tickets import STILL_OPEN, WorkingCalendar
+from orders.tickets import STILL_OPEN
 
 FINAL_OUTCOMES = ("ordered", "refused", "wrong_number", "closed")
 RETRY_OUTCOMES = ("no_answer", "busy")
@@ -167,13 +168,6 @@ def iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------ queue
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local calendar day as a half-open UTC interval (built from wall time, so DST zones stay right)."""
-    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    return start, end
 
 
 def chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
@@ -678,18 +672,10 @@ def retry_time(ended_at: datetime, settings: Settings) -> datetime:
         opens, closes = calendar.window(local_day)
         if candidate <= closes:
             return max(candidate, opens).astimezone(calendar.zone)
-    return next_opening(local_day, calendar)
-
-
-def next_opening(after: date, calendar: WorkingCalendar) -> datetime:
-    """Opening time of the first working day after the local date `after`, in the centre's zone: when a call
-    that cannot be made today is made (a retry after hours, a retention call planned by the lead)."""
-    day = after + timedelta(days=1)
-    for _ in range(3 * 366):
-        if calendar.is_working_day(day):
-            return calendar.window(day)[0].astimezone(calendar.zone)
-        day += timedelta(days=1)
-    raise CallError("no working day in the next three years; check work_days and holidays")
+    try:
+        return next_opening(local_day, calendar)
+    except ValueError as exc:  # no working day for years: a configuration error, reported as the call's
+        raise CallError(str(exc)) from exc
 
 
 def check_callback_time(callback_at: datetime, at: datetime, settings: Settings) -> datetime:

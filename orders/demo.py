@@ -40,6 +40,7 @@ from db.models import (
     TicketEvent,
     User,
 )
+from orders.calendar import national_day, spring_festival
 from orders.clock import now, today, week_of
 from orders.users import hash_pin
 
@@ -479,21 +480,6 @@ def load_catalog() -> list[CatalogRow]:
 # ------------------------------------------------------------------------------------------------- calendar
 
 
-def spring_festival(year: int) -> date:
-    """Chinese New Year's Day; the tables cover the years a demo can reach."""
-    known = {
-        2023: date(2023, 1, 22),
-        2024: date(2024, 2, 10),
-        2025: date(2025, 1, 29),
-        2026: date(2026, 2, 17),
-        2027: date(2027, 2, 6),
-        2028: date(2028, 1, 26),
-        2029: date(2029, 2, 13),
-        2030: date(2030, 2, 3),
-    }
-    return known.get(year, date(year, 2, 5))
-
-
 def holiday_uplift(week: date) -> float:
     """How much more shops order in `week` (a Monday) because a holiday is coming: gifts and stocking up.
 
@@ -510,7 +496,7 @@ def holiday_uplift(week: date) -> float:
             best = max(best, 1.6)
         elif weeks_before == 3:
             best = max(best, 1.2)
-        national_week = week_of(date(year, 10, 1))
+        national_week = week_of(national_day(year))
         weeks_before = (national_week - week).days // 7
         if weeks_before == 1:
             best = max(best, 1.5)

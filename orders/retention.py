@@ -35,20 +35,18 @@ from sqlmodel import col
 
 from db.engine import write_transaction
 from db.models import AuditLog, Customer, PlannedCall
+from orders.calendar import WorkingCalendar, day_bounds, next_opening
 from orders.calls import (
     MAX_NOTE,
     RETENTION_SHARE,
     CustomerScope,
     Occasions,
-    day_bounds,
     is_retention_risk,
     iso,
     load_occasions,
-    next_opening,
 )
 from orders.clock import now
 from orders.settings import Settings
-from orders.tickets import WorkingCalendar
 from orders.users import SignedIn, require_role
 
 VOLUME_SHARE = RETENTION_SHARE  # cartons: flagged at most at this share of the baseline ...

@@ -19,9 +19,9 @@ from sqlmodel import col
 
 from db.models import AppMeta, Call, PlannedCall, User
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
-from orders.calls import day_bounds
+from orders.calendar import day_bounds, festivals
 from orders.clock import now, week_of
-from orders.demo import META_KEY, spring_festival
+from orders.demo import META_KEY
 from orders.quotas import WeekLimits, load_week_limits
 from orders.retention import pending_retention
 from orders.settings import Settings
@@ -47,24 +47,6 @@ SHORT_LIMIT = 8
 PLENTIFUL_LIMIT = 3
 NEW_LIMIT = 5
 
-# Holidays that move cigarette sales (gifts, stocking up), by date; the lunar ones from published calendars.
-_DRAGON_BOAT = {
-    2025: date(2025, 5, 31),
-    2026: date(2026, 6, 19),
-    2027: date(2027, 6, 9),
-    2028: date(2028, 5, 28),
-    2029: date(2029, 6, 16),
-    2030: date(2030, 6, 5),
-}
-_MID_AUTUMN = {
-    2025: date(2025, 10, 6),
-    2026: date(2026, 9, 25),
-    2027: date(2027, 9, 15),
-    2028: date(2028, 10, 3),
-    2029: date(2029, 9, 22),
-    2030: date(2030, 9, 12),
-}
-
 
 class ScriptContextError(ValueError):
     """Bad input: unknown customer or operator. The message is one sentence for the user."""
@@ -72,17 +54,7 @@ class ScriptContextError(ValueError):
 
 def holidays(year: int) -> list[Holiday]:
     """The year's holidays a call mentions, in date order (lunar ones only for the years tabulated)."""
-    days = [
-        Holiday(Words("元旦", "New Year's Day"), date(year, 1, 1)),
-        Holiday(Words("春节", "Spring Festival"), spring_festival(year)),
-        Holiday(Words("劳动节", "Labour Day"), date(year, 5, 1)),
-        Holiday(Words("国庆节", "National Day"), date(year, 10, 1)),
-    ]
-    if year in _DRAGON_BOAT:
-        days.append(Holiday(Words("端午节", "Dragon Boat Festival"), _DRAGON_BOAT[year]))
-    if year in _MID_AUTUMN:
-        days.append(Holiday(Words("中秋节", "Mid-Autumn Festival"), _MID_AUTUMN[year]))
-    return sorted(days, key=lambda h: h.on)
+    return [Holiday(Words(f.zh, f.en), f.on) for f in festivals(year)]
 
 
 def upcoming_holiday(day: date, lead: timedelta = HOLIDAY_LEAD) -> Holiday | None:

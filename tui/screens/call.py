@@ -22,6 +22,7 @@ from textual.events import Key
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from orders import calendar
 from orders.call_view import CallView, load_call_view
 from orders.calls import QueueEntry, finish_call, record_call, start_call
 from orders.clock import now
@@ -44,12 +45,10 @@ if TYPE_CHECKING:
     from tui.app import TelesalesApp
 
 CLOSE_RUNNER_UP = 8.0  # a runner-up this close to the chosen candidate is a mishearing risk worth a flag
-WEEKDAYS_ZH = "一二三四五六日"
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def weekday_name(day: int) -> str:
-    return WEEKDAYS_EN[day - 1] if language() == "en" else f"周{WEEKDAYS_ZH[day - 1]}"
+    return calendar.weekday_name(day, language(), short=True)
 
 
 class DraftTable(DataTable[Text]):
