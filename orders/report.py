@@ -58,8 +58,9 @@ from sqlmodel import col
 
 from db.models import CALL_OUTCOMES, Call, Customer, Order, OrderLine, Ticket, User
 from orders.calendar import day_bounds
-from orders.calls import chunks, listed_customers
+from orders.calls import listed_customers
 from orders.clock import now, week_of
+from orders.scope import chunks
 from orders.settings import Settings
 from orders.tickets import QueueCounts, count_queue
 
