@@ -31,7 +31,7 @@ from orders.match_data import rank_context, remember_pick
 from orders.matching import Candidate, MatchResult, RankContext
 from orders.placement import PlacedOrder
 from orders.quantity import split_entry
-from orders.readback import line_flags
+from orders.readback import line_flags, sounds_like
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
 from tui.app import is_connection_error
@@ -43,8 +43,6 @@ from tui.widgets.candidates import CandidateList
 
 if TYPE_CHECKING:
     from tui.app import TelesalesApp
-
-CLOSE_RUNNER_UP = 8.0  # a runner-up this close to the chosen candidate is a mishearing risk worth a flag
 
 
 def weekday_name(day: int) -> str:
@@ -543,10 +541,7 @@ class CallScreen(Screen[None]):
             return False
         if self.draft is None:
             return False
-        others = [c for c in result.candidates if c.code != cand.code]
-        alternative = None
-        if others and abs(others[0].score - cand.score) <= CLOSE_RUNNER_UP:
-            alternative = others[0].name
+        alternative = sounds_like(cand, result.candidates)
         price = item.price_fen if item is not None else 0
         index = self.draft.add(DraftLine(cand.code, cand.name, qty, price, heard=heard, alternative=alternative))
         self._save()
