@@ -404,13 +404,7 @@ class CallScreen(Screen[None]):
         lang = language()
         for line in draft.lines:
             quota_left, supply_left = self.view.remaining(line.code) if self.view else (None, None)
-            flags = line_flags(
-                line,
-                usual=None if self.view is None else self.view.usual.get(line.code),
-                quota_left=quota_left,
-                supply_left=supply_left,
-                lang=lang,
-            )
+            flags = self.view.flags(line, lang) if self.view else line_flags(line, usual=None, lang=lang)
             blocking = any(f.blocking for f in flags)
             left = ""
             if quota_left is not None:
