@@ -42,6 +42,7 @@ from db.models import (
 )
 from orders.calendar import national_day, spring_festival
 from orders.clock import now, today, week_of
+from orders.tickets import STILL_OPEN
 from orders.users import hash_pin
 
 META_KEY = "demo"
@@ -1129,7 +1130,7 @@ def summarize(engine: Engine, zone: ZoneInfo) -> Summary:
             .all()
         )
         summary.supply_rows = _count(conn, Supply.id)
-        still_open = col(Ticket.status).in_(("open", "in_progress", "waiting_customer"))
+        still_open = col(Ticket.status).in_(STILL_OPEN)
         summary.open_tickets = _count(conn, Ticket.id, still_open)
         summary.overdue_tickets = _count(conn, Ticket.id, still_open, col(Ticket.due_at) < at)
         summary.due_within_hour = _count(

@@ -28,13 +28,13 @@ from db.models import TICKET_CATEGORIES, TICKET_STATUSES, Customer, Product, Tic
 from orders.calendar import WorkingCalendar, add_working_hours, weekday_name
 from orders.clock import now
 from orders.settings import Settings
+from orders.users import LEAD_ROLES
 
 MAX_TEXT = 2000  # a complaint in the customer's words; longer is a paste accident, not a complaint
 MAX_NOTE = 2000
 REPEAT_WINDOW = timedelta(days=30)
 DUE_SOON = timedelta(hours=1)
 STILL_OPEN = ("open", "in_progress", "waiting_customer")
-LEAD_ROLES = ("shift_lead", "admin")
 
 # Allowed status moves; `resolved → in_progress` is the reopen.
 MOVES: dict[str, tuple[str, ...]] = {

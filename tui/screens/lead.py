@@ -30,7 +30,7 @@ from orders.clock import today, week_of
 from orders.coverage import CoverageRow, GroupBy, brand_coverage
 from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
-from orders.users import PermissionDenied, require_role
+from orders.users import LEAD_ROLES, PermissionDenied, require_role
 from tui.app import is_connection_error
 from tui.cli.text import pad
 from tui.i18n import t
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from tui.app import TelesalesApp
 
 DASHBOARD_POLL_SECONDS = 10.0
-LEAD_ROLES = ("shift_lead",)  # admins pass require_role too
 OUTCOME_ORDER = ("ordered", "no_answer", "busy", "callback_requested", "refused", "closed", "wrong_number")
 BAR_WIDTH = 14
 
