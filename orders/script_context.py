@@ -21,11 +21,11 @@ from db.models import AppMeta, Call, PlannedCall, User
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
 from orders.calendar import day_bounds, festivals
 from orders.clock import now, week_of
-from orders.demo import META_KEY
 from orders.quotas import WeekLimits, load_week_limits
 from orders.retention import is_retention_risk, load_occasions, pending_retention
 from orders.scope import CustomerScope
 from orders.settings import Settings
+from orders.summary import META_KEY
 from orders.tickets import customer_open_tickets, phrase_due
 from scripts_lib.context import Callback, CallContext, Holiday, OpenTicket, ShortBrand, Words, time_of_day
 from scripts_lib.loader import ScriptLibrary

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from orders.demo import read_meta
+from orders.summary import read_meta
 from orders.users import LoginError, SignedIn, authenticate
 from tui.i18n import t
 from tui.screens.summary import SummaryScreen, demo_logins_text

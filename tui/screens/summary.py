@@ -20,8 +20,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from db.engine import describe
-from orders.demo import Summary, summarize
 from orders.settings import Settings
+from orders.summary import Summary, summarize
 from tui.i18n import t
 
 
