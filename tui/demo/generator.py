@@ -424,7 +424,7 @@ def _fen(value: str) -> int:
 
 def load_catalog() -> list[CatalogRow]:
     """The shipped catalog: the shared real-brand catalog plus retail prices, barcodes, old and new editions."""
-    text = resources.files("orders.data").joinpath("demo_catalog.csv").read_text(encoding="utf-8")
+    text = resources.files("tui.demo").joinpath("demo_catalog.csv").read_text(encoding="utf-8")
     rows = []
     for r in csv.DictReader(text.splitlines()):
         rows.append(
