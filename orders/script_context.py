@@ -199,7 +199,7 @@ def _new_products(conn: Connection, customer_id: int, day: date, weeks: int) -> 
     return [r[1] for r in rows if int(r[0]) not in tried][:NEW_LIMIT]
 
 
-def _orders_falling(conn: Connection, customer_id: int, day: date, settings: Settings) -> bool:
+def _retention_risk(conn: Connection, customer_id: int, day: date, settings: Settings) -> bool:
     """The call queue's retention flag for this shop, counted and decided by the same code, so a shop the
     queue flags (and the lead sees on the retention list) gets the retention script."""
     occasions = load_occasions(conn, CustomerScope.one(customer_id), [customer_id], day, settings.zone)
@@ -282,7 +282,7 @@ def build_context(
         usual = _usual_volume(conn, shop.id, day)
         short, plentiful = _supply_news(conn, load_week_limits(conn, week, [shop.id]), shop, usual)
         new = _new_products(conn, shop.id, day, settings.new_product_weeks)
-        falling = _orders_falling(conn, shop.id, day, settings) or retention_planned(conn, shop.id, day, settings)
+        falling = _retention_risk(conn, shop.id, day, settings) or retention_planned(conn, shop.id, day, settings)
         callback = _callback(conn, shop.id, at, settings)
     return CallContext(
         customer=shop.name,
