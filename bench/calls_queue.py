@@ -32,10 +32,11 @@ from sqlmodel import col  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import describe, make_engine  # noqa: E402
 from db.models import Call, Customer, HistoryLine  # noqa: E402
-from orders.calls import CALL_OUTCOMES, call_queue, day_bounds, queue_progress, record_call  # noqa: E402
+from orders.calendar import day_bounds  # noqa: E402
+from orders.calls import CALL_OUTCOMES, call_queue, queue_progress, record_call  # noqa: E402
 from orders.clock import week_of  # noqa: E402
-from orders.demo import SIZES, ensure_demo  # noqa: E402
 from orders.settings import Settings  # noqa: E402
+from tui.demo import SIZES, ensure_demo  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -51,11 +51,12 @@ from sqlmodel import col  # noqa: E402
 from db import migrate  # noqa: E402
 from db.engine import describe, make_engine  # noqa: E402
 from db.models import AppMeta, Call, Customer, HistoryLine, Order, OrderLine, Product, Ticket  # noqa: E402
-from orders.calls import call_queue, day_bounds  # noqa: E402
-from orders.demo import SIZES, ensure_demo  # noqa: E402
+from orders.calendar import day_bounds  # noqa: E402
+from orders.calls import call_queue  # noqa: E402
 from orders.report import day_dashboard  # noqa: E402
 from orders.settings import Settings  # noqa: E402
 from orders.tickets import ticket_figures  # noqa: E402
+from tui.demo import SIZES, ensure_demo  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)

@@ -32,11 +32,11 @@ from db.engine import make_engine
 from db.migrate import ensure_current
 from db.tables import CUSTOMER, HISTORY
 from orders.clock import week_of
-from orders.demo import SIZES, ensure_demo
 from orders.quotas import load_week_limits
 from orders.suggest import ShopHistory, suggest
 from orders.suggest_data import Customer as SuggestCustomer
 from orders.suggest_data import load_catalog_items, load_peers, load_season
+from tui.demo import SIZES, ensure_demo
 
 CACHE = Path("/tmp/telesales-bench")
 NOW = "2026-11-23T09:00:00+08:00"

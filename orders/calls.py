@@ -22,30 +22,28 @@ with a final outcome on or after that day; a call that did not reach the shop (n
 leaves it owed, and the retry callback stands in for it meanwhile. A planned call whose day passed without a
 call is not carried over: the lead sees the customer unscheduled again and decides.
 
-The retention flag and the lead's retention list (`orders/retention.py`) count order occasions with the same
-code (`load_occasions`), so a shop flagged here is always on that list.
+The retention flag is the rule of `orders/retention.py` (`is_retention_risk` on occasions counted by
+`load_occasions`), the one the lead's retention list and the call script use too, so a shop flagged here is
+always on that list and its call script treats it as falling.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Engine,
     Select,
     Table,
     and_,
-    case,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -53,23 +51,19 @@ from sqlalchemy import (
 from sqlmodel import col
 
 from db.engine import write_transaction
-from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, HistoryLine, Order, OrderLine, PlannedCall, Ticket
-from orders.clock import now, today, week_of
+from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, PlannedCall, Ticket
+from orders.calendar import WorkingCalendar, day_bounds, next_opening
+from orders.clock import now, today
+from orders.retention import is_retention_risk, load_occasions
+from orders.scope import CustomerScope, chunks
 from orders.settings import Settings
-from orders.tickets import STILL_OPEN, WorkingCalendar
+from orders.tickets import MAX_NOTE, STILL_OPEN
 
 FINAL_OUTCOMES = ("ordered", "refused", "wrong_number", "closed")
 RETRY_OUTCOMES = ("no_answer", "busy")
 CALLBACK_OUTCOMES = (*RETRY_OUTCOMES, "callback_requested")
 MAX_DURATION_S = 4 * 3600  # a longer "call" is a typo or a headset left on, and would skew the day's figures
-MAX_NOTE = 2000
-RETENTION_WEEKS = 8  # two windows of this many weeks are compared
-RETENTION_SHARE = 0.6  # flagged when the recent window has at most this share of the earlier one ...
-RETENTION_DROP = 3  # ... and at least this many fewer order occasions
-YEAR_WEEKS = 52  # "a year earlier" is 52 weeks back, so the weeks start on the same weekday
-_CHUNK = 2000  # ids per IN (...) list: well under SQLite's and PostgreSQL's bind-parameter limits
 
-T = TypeVar("T")
 _CALL: Table = Call.__table__  # type: ignore[attr-defined]
 
 
@@ -167,18 +161,6 @@ def iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------ queue
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The local calendar day as a half-open UTC interval (built from wall time, so DST zones stay right)."""
-    start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-    return start, end
-
-
-def chunks(values: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
-    for i in range(0, len(values), size):
-        yield values[i : i + size]
 
 
 @dataclass
@@ -293,15 +275,6 @@ def calling_rank(entry: QueueEntry, key_tier: int) -> tuple[int, datetime, int, 
     return (group, datetime.min.replace(tzinfo=UTC), -entry.tier, entry.customer)
 
 
-def is_retention_risk(recent: int, earlier: int) -> bool:
-    """Falling order frequency is the early warning of a lost customer (the response is a personal call).
-
-    A clear fall only: at most 60% of the earlier window's occasions *and* at least 3 fewer, so a shop that
-    skipped one week out of two is not flagged, nor one that went from 2 orders to 1.
-    """
-    return earlier - recent >= RETENTION_DROP and recent <= RETENTION_SHARE * earlier
-
-
 def queue_progress(entries: Iterable[QueueEntry]) -> tuple[int, int]:
     """(done, due) for the progress line: every listed customer is due today; done ones need nothing more."""
     listed = list(entries)
@@ -354,21 +327,6 @@ def _order_day_ids(day: date, operator: str | None) -> Select[int | None]:
     if operator is not None:
         query = query.where(col(Customer.operator) == operator)
     return query
-
-
-@dataclass(frozen=True)
-class CustomerScope:
-    """A set of customers as SQL can filter on it: a subquery of ids (the day's order-day customers, or every
-    active customer for the retention list) plus a few ids outside it (callback and planned-call customers)."""
-
-    day_ids: Select[int | None]
-    extra: list[int] = field(default_factory=list)
-
-    def filters(self, column: Any) -> Iterator[ColumnElement[bool]]:
-        """One WHERE condition per query to run; together they cover every customer in the queue once."""
-        yield column.in_(self.day_ids)
-        for chunk in chunks(self.extra):
-            yield column.in_(chunk)
 
 
 def _callbacks_due(conn: Connection, start: datetime, end: datetime, operator: str | None) -> dict[int, datetime]:
@@ -449,205 +407,6 @@ def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, e
     return outcomes
 
 
-@dataclass(frozen=True)
-class RetentionWindows:
-    """The weeks the retention comparison reads for `day`: the last `RETENTION_WEEKS` complete weeks before
-    its week (recent), the `RETENTION_WEEKS` before those (earlier), and the recent weeks a year back."""
-
-    this_week: date
-    mid: date  # first day of the recent window
-    first: date  # first day of the earlier window
-
-    @classmethod
-    def of(cls, day: date) -> RetentionWindows:
-        this_week = week_of(day)
-        return cls(
-            this_week,
-            this_week - timedelta(weeks=RETENTION_WEEKS),
-            this_week - timedelta(weeks=2 * RETENTION_WEEKS),
-        )
-
-    @property
-    def year_ago_first(self) -> date:
-        return self.mid - timedelta(weeks=YEAR_WEEKS)
-
-    @property
-    def year_ago_end(self) -> date:
-        return self.this_week - timedelta(weeks=YEAR_WEEKS)
-
-
-@dataclass(frozen=True)
-class Occasions:
-    """A customer's orders in the retention windows: occasions (distinct order dates), and with `volume` the
-    cartons too. ERP history and orders placed here are combined without counting an order twice."""
-
-    recent: int = 0
-    earlier: int = 0
-    last_order: date | None = None
-    recent_cartons: int = 0
-    earlier_cartons: int = 0
-    year_ago: int = 0  # occasions in the recent weeks a year earlier
-    year_ago_cartons: int = 0
-
-
-@dataclass
-class _History:
-    recent: int = 0
-    earlier: int = 0
-    last: date | None = None
-    recent_cartons: int = 0
-    earlier_cartons: int = 0
-    year_ago: int = 0
-    year_ago_cartons: int = 0
-
-
-def load_occasions(
-    conn: Connection,
-    scope: CustomerScope,
-    ids: Collection[int],
-    day: date,
-    zone: ZoneInfo,
-    *,
-    volume: bool = False,
-) -> dict[int, Occasions]:
-    """Occasions of every customer in `ids` (all of them in `scope`) for the retention windows of `day`.
-
-    The call queue asks for occasions only (its flag is about frequency, and leaving the cartons out lets the
-    history query run on the covering index); the lead's retention list asks for `volume` too. Both go through
-    this one function, so the queue's flag and the list can never disagree on a count.
-    """
-    windows = RetentionWindows.of(day)
-    history = _history_counts(conn, scope, ids, day, windows, volume=volume)
-    placed = _placed_orders(conn, scope, day, zone, windows, volume=volume)
-    return {cid: _occasions(history.get(cid), placed.get(cid, []), windows) for cid in ids}
-
-
-def _history_counts(
-    conn: Connection, scope: CustomerScope, ids: Collection[int], day: date, windows: RetentionWindows, *, volume: bool
-) -> dict[int, _History]:
-    """Order occasions (distinct order dates) per customer in the two retention windows, and the last order
-    date. The inner GROUP BY folds a shop's lines of one date into one occasion on the covering unique index
-    (customer, date, product), which is cheaper than COUNT(DISTINCT) on both backends; a second query finds
-    the last order of the few customers with nothing in the last 16 weeks.
-
-    With `volume` the inner query also sums cartons (reading the table, not just the index), and a separate
-    query reads the recent weeks a year back: one range per query, because SQLite given `range OR range`
-    gives up the (customer, date) index range and reads each customer's whole history (twice as slow)."""
-    mid, first, this_week = windows.mid, windows.first, windows.this_week
-    order_date = col(HistoryLine.order_date)
-    out: dict[int, _History] = {}
-    for condition in scope.filters(col(HistoryLine.customer_id)):
-        inner: list[Any] = [col(HistoryLine.customer_id).label("cid"), order_date.label("d")]
-        if volume:
-            inner.append(func.sum(col(HistoryLine.qty)).label("q"))
-        dates = (
-            select(*inner)
-            .where(condition, order_date >= first, order_date <= day)
-            .group_by(col(HistoryLine.customer_id), order_date)
-            .subquery("dates")
-        )
-        d = dates.c.d
-        is_recent = and_(d >= mid, d < this_week)
-        columns: list[Any] = [
-            dates.c.cid,
-            func.sum(case((is_recent, 1), else_=0)),
-            func.sum(case((d < mid, 1), else_=0)),
-            func.max(d),
-        ]
-        if volume:
-            columns += [func.sum(case((is_recent, dates.c.q), else_=0)), func.sum(case((d < mid, dates.c.q), else_=0))]
-        row: Any
-        for row in conn.execute(select(*columns).group_by(dates.c.cid)):
-            history = out[int(row[0])] = _History(int(row[1]), int(row[2]), row[3])
-            if volume:
-                history.recent_cartons, history.earlier_cartons = int(row[4] or 0), int(row[5] or 0)
-        if volume:
-            year_ago = (
-                select(col(HistoryLine.customer_id).label("cid"), func.sum(col(HistoryLine.qty)).label("q"))
-                .where(condition, order_date >= windows.year_ago_first, order_date < windows.year_ago_end)
-                .group_by(col(HistoryLine.customer_id), order_date)
-                .subquery("year_ago")
-            )
-            query = select(year_ago.c.cid, func.count(), func.sum(year_ago.c.q)).group_by(year_ago.c.cid)
-            for cid, occasions, cartons in conn.execute(query):
-                history = out.setdefault(int(cid), _History())
-                history.year_ago, history.year_ago_cartons = int(occasions), int(cartons or 0)
-    stale = sorted(cid for cid in ids if cid not in out or out[cid].last is None)
-    for chunk in chunks(stale):
-        lasts = conn.execute(
-            select(col(HistoryLine.customer_id), func.max(order_date))
-            .where(col(HistoryLine.customer_id).in_(chunk), order_date <= day)
-            .group_by(col(HistoryLine.customer_id))
-        )
-        for cid, last in lasts:
-            out.setdefault(int(cid), _History()).last = last
-    return out
-
-
-def _placed_orders(
-    conn: Connection, scope: CustomerScope, day: date, zone: ZoneInfo, windows: RetentionWindows, *, volume: bool
-) -> dict[int, list[tuple[date, int]]]:
-    """(local date, cartons) of orders placed in this tool since 16 weeks ago (few rows: one or two a
-    customer-week), plus each customer's latest placed order before that, so
-    `last_order` is right for long-silent shops. Cartons are read only with `volume` (0 otherwise)."""
-    # Never further back than the two windows, even for last year's volume: the ERP history is complete for
-    # anything that old (it only lags by days), and a year of this tool's orders is 50 times more rows to read
-    since = windows.first
-    lo = datetime.combine(since, time(0), tzinfo=zone)
-    _, hi = day_bounds(day, zone)
-    placed_at = col(Order.placed_at)
-    cartons: Any = literal(0)
-    if volume:
-        cartons = (
-            select(func.coalesce(func.sum(col(OrderLine.qty)), 0))
-            .where(col(OrderLine.order_id) == col(Order.id))
-            .scalar_subquery()
-        )
-    out: dict[int, list[tuple[date, int]]] = {}
-    for condition in scope.filters(col(Order.customer_id)):
-        recent = conn.execute(
-            select(col(Order.customer_id), placed_at, cartons).where(
-                condition, col(Order.status) == "placed", placed_at >= lo, placed_at < hi
-            )
-        )
-        for cid, at, qty in recent:
-            out.setdefault(int(cid), []).append((at.astimezone(zone).date(), int(qty or 0)))
-        older = conn.execute(
-            select(col(Order.customer_id), func.max(placed_at))
-            .where(condition, col(Order.status) == "placed", placed_at < lo)
-            .group_by(col(Order.customer_id))
-        )
-        for cid, at in older:
-            if int(cid) not in out and at is not None:
-                out[int(cid)] = [(at.astimezone(zone).date(), 0)]
-    return out
-
-
-def _occasions(history: _History | None, placed: list[tuple[date, int]], windows: RetentionWindows) -> Occasions:
-    """Combine the ERP history with orders placed here. An order placed here after the customer's last
-    history date is a new occasion; one on or before it is taken to be in the ERP history already (the ERP
-    holds every order, it only arrives later), so it is not counted twice. Orders placed here on one date
-    are one occasion, as the ERP's lines of one date are."""
-    h = history or _History()
-    recent, earlier, last = h.recent, h.earlier, h.last
-    recent_qty, earlier_qty = h.recent_cartons, h.earlier_cartons
-    year_ago, year_ago_qty = h.year_ago, h.year_ago_cartons
-    by_date: dict[date, int] = {}
-    for d, qty in placed:
-        by_date[d] = by_date.get(d, 0) + qty
-    for d in sorted(by_date):
-        if last is not None and d <= last:
-            continue
-        if windows.mid <= d < windows.this_week:
-            recent, recent_qty = recent + 1, recent_qty + by_date[d]
-        elif windows.first <= d < windows.mid:
-            earlier, earlier_qty = earlier + 1, earlier_qty + by_date[d]
-        elif windows.year_ago_first <= d < windows.year_ago_end:
-            year_ago, year_ago_qty = year_ago + 1, year_ago_qty + by_date[d]
-        last = d
-    return Occasions(recent, earlier, last, recent_qty, earlier_qty, year_ago, year_ago_qty)
-
-
 def _open_tickets(conn: Connection, scope: CustomerScope) -> dict[int, int]:
     out: dict[int, int] = {}
     for condition in scope.filters(col(Ticket.customer_id)):
@@ -678,18 +437,10 @@ def retry_time(ended_at: datetime, settings: Settings) -> datetime:
         opens, closes = calendar.window(local_day)
         if candidate <= closes:
             return max(candidate, opens).astimezone(calendar.zone)
-    return next_opening(local_day, calendar)
-
-
-def next_opening(after: date, calendar: WorkingCalendar) -> datetime:
-    """Opening time of the first working day after the local date `after`, in the centre's zone: when a call
-    that cannot be made today is made (a retry after hours, a retention call planned by the lead)."""
-    day = after + timedelta(days=1)
-    for _ in range(3 * 366):
-        if calendar.is_working_day(day):
-            return calendar.window(day)[0].astimezone(calendar.zone)
-        day += timedelta(days=1)
-    raise CallError("no working day in the next three years; check work_days and holidays")
+    try:
+        return next_opening(local_day, calendar)
+    except ValueError as exc:  # no working day for years: a configuration error, reported as the call's
+        raise CallError(str(exc)) from exc
 
 
 def check_callback_time(callback_at: datetime, at: datetime, settings: Settings) -> datetime:

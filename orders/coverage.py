@@ -15,7 +15,7 @@ and a group (a district, or a tier band of five: '1-5', '6-10', ... '26-30'):
 - A **total** row per brand (`group` None) over all active customers, those without a district included.
 
 What counts as ordered: ERP history lines dated in the week, plus orders placed in this tool for that week
-(`customer_order.week`, status `placed`) with the rule `orders.calls` uses for order occasions: a tool order
+(`customer_order.week`, status `placed`) with the rule `orders.retention` uses for order occasions: a tool order
 placed after the customer's last history date is new, one on or before it is already in the history (the ERP
 holds every order, it only arrives later). A customer is counted once per brand and week, whichever source
 shows the order.
@@ -35,8 +35,8 @@ from sqlalchemy import Engine, case, func, select
 from sqlmodel import col
 
 from db.models import Customer, HistoryLine, Order, OrderLine, Product
-from orders.calls import chunks
 from orders.clock import week_of
+from orders.scope import chunks
 from orders.settings import Settings
 
 GroupBy = Literal["district", "tier"]

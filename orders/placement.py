@@ -43,7 +43,7 @@ from db.engine import write_transaction
 from db.export import yuan
 from db.models import Call
 from db.tables import AUDIT, CUSTOMER, ORDER, ORDER_LINE, PRODUCT, QUOTA, QUOTA_USAGE, SUPPLY, SUPPLY_USAGE
-from orders.clock import now, week_of
+from orders.clock import now, today, week_of
 from orders.quantity import MAX_CARTONS
 from orders.quotas import QuotaRow, effective_quota
 from orders.settings import Settings
@@ -664,6 +664,30 @@ def place_order(
         return PlacedOrder(order_id, customer.code, customer.name, monday, "placed", at, operator, view, None, call_id)
 
     return _write(engine, "placing the order", attempt)
+
+
+def place_order_once(
+    engine: Engine,
+    settings: Settings,
+    customer_code: str,
+    lines: Iterable[tuple[str, int]],
+    *,
+    operator: str,
+    call_id: int | None,
+    maybe_written: bool,
+) -> PlacedOrder:
+    """Place the call's order, or return the one an earlier attempt placed: the retry after a failure.
+
+    When the last attempt died while committing (`OrderDatabaseError.maybe_written`) the server may have kept
+    the order, and placing again would deliver it twice; so this call's order of the week (same `call_id`) is
+    looked for first and returned when it is there. Without `maybe_written`, or without a call to match it
+    by, it is `place_order` for this week.
+    """
+    if maybe_written:
+        for order in orders_for_week(engine, customer_code, today(settings.zone)):
+            if call_id is not None and order.call_id == call_id:
+                return order
+    return place_order(engine, settings, customer_code, lines, operator=operator, call_id=call_id)
 
 
 @dataclass(frozen=True)

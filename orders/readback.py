@@ -8,12 +8,15 @@ The flags warn; placement (`orders/placement.py`) remains the authority on quota
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orders.drafts import DraftLine
+from orders.matching import Candidate
 from orders.suggest import Lang
 
 CN_DIGITS = "零一两三四五六七八九"
+CLOSE_RUNNER_UP = 8.0  # a runner-up this close to the chosen candidate is a mishearing risk worth a flag
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,16 @@ def readout(line: DraftLine, lang: Lang) -> str:
     if lang == "en":
         return f"{line.name}, {line.qty} carton{'s' if line.qty != 1 else ''}"
     return f"{line.name},{cartons_words(line.qty)}"
+
+
+def sounds_like(chosen: Candidate, candidates: Sequence[Candidate]) -> str | None:
+    """The product the customer may have meant instead of `chosen`: the best other candidate, when the matcher
+    scored it within `CLOSE_RUNNER_UP` of the chosen one. Kept on the draft line, it becomes the read-back's
+    `sounds_like` flag, so the order taker names both before the customer hears the wrong one."""
+    others = [c for c in candidates if c.code != chosen.code]
+    if others and abs(others[0].score - chosen.score) <= CLOSE_RUNNER_UP:
+        return others[0].name
+    return None
 
 
 def line_flags(

@@ -6,7 +6,7 @@ customers kept (complaints opened, tickets closed within and past their due time
 definition, written here, so the CLI contract (`report day --json`) and the TUI dashboard can never disagree.
 
 The day is a local calendar day in `settings.zone`; times are stored UTC, so it is read as the half-open UTC
-interval `orders.calls.day_bounds` gives (built from wall time, right across daylight saving changes).
+interval `orders.calendar.day_bounds` gives (built from wall time, right across daylight saving changes).
 
 Definitions (FIGURES of the contract):
 
@@ -57,8 +57,10 @@ from sqlalchemy import Connection, Engine, case, func, select
 from sqlmodel import col
 
 from db.models import CALL_OUTCOMES, Call, Customer, Order, OrderLine, Ticket, User
-from orders.calls import chunks, day_bounds, listed_customers
+from orders.calendar import day_bounds
+from orders.calls import listed_customers
 from orders.clock import now, week_of
+from orders.scope import chunks
 from orders.settings import Settings
 from orders.tickets import QueueCounts, count_queue
 

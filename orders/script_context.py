@@ -19,12 +19,13 @@ from sqlmodel import col
 
 from db.models import AppMeta, Call, PlannedCall, User
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
-from orders.calls import day_bounds
+from orders.calendar import day_bounds, festivals
 from orders.clock import now, week_of
-from orders.demo import META_KEY, spring_festival
 from orders.quotas import WeekLimits, load_week_limits
-from orders.retention import pending_retention
+from orders.retention import is_retention_risk, load_occasions, pending_retention
+from orders.scope import CustomerScope
 from orders.settings import Settings
+from orders.summary import META_KEY
 from orders.tickets import customer_open_tickets, phrase_due
 from scripts_lib.context import Callback, CallContext, Holiday, OpenTicket, ShortBrand, Words, time_of_day
 from scripts_lib.loader import ScriptLibrary
@@ -39,31 +40,11 @@ NEW_PRODUCT = "new_product"
 
 HOLIDAY_LEAD = timedelta(days=21)  # shops stock up for a holiday in the three weeks before it
 USUAL_WEEKS = 12  # "the shop's brands": what it ordered in this many weeks
-RETENTION_WEEKS = 8  # compare the last 8 weeks with the 8 before
-RETENTION_MIN_BEFORE = 4  # a shop that rarely ordered before is not "falling"
 SUPPLY_LOW_SHARE = 0.2  # a supply limit is short when at most this share of the week's supply is left
 SUPPLY_PLENTY_SHARE = 0.5
 SHORT_LIMIT = 8
 PLENTIFUL_LIMIT = 3
 NEW_LIMIT = 5
-
-# Holidays that move cigarette sales (gifts, stocking up), by date; the lunar ones from published calendars.
-_DRAGON_BOAT = {
-    2025: date(2025, 5, 31),
-    2026: date(2026, 6, 19),
-    2027: date(2027, 6, 9),
-    2028: date(2028, 5, 28),
-    2029: date(2029, 6, 16),
-    2030: date(2030, 6, 5),
-}
-_MID_AUTUMN = {
-    2025: date(2025, 10, 6),
-    2026: date(2026, 9, 25),
-    2027: date(2027, 9, 15),
-    2028: date(2028, 10, 3),
-    2029: date(2029, 9, 22),
-    2030: date(2030, 9, 12),
-}
 
 
 class ScriptContextError(ValueError):
@@ -72,17 +53,7 @@ class ScriptContextError(ValueError):
 
 def holidays(year: int) -> list[Holiday]:
     """The year's holidays a call mentions, in date order (lunar ones only for the years tabulated)."""
-    days = [
-        Holiday(Words("元旦", "New Year's Day"), date(year, 1, 1)),
-        Holiday(Words("春节", "Spring Festival"), spring_festival(year)),
-        Holiday(Words("劳动节", "Labour Day"), date(year, 5, 1)),
-        Holiday(Words("国庆节", "National Day"), date(year, 10, 1)),
-    ]
-    if year in _DRAGON_BOAT:
-        days.append(Holiday(Words("端午节", "Dragon Boat Festival"), _DRAGON_BOAT[year]))
-    if year in _MID_AUTUMN:
-        days.append(Holiday(Words("中秋节", "Mid-Autumn Festival"), _MID_AUTUMN[year]))
-    return sorted(days, key=lambda h: h.on)
+    return [Holiday(Words(f.zh, f.en), f.on) for f in festivals(year)]
 
 
 def upcoming_holiday(day: date, lead: timedelta = HOLIDAY_LEAD) -> Holiday | None:
@@ -228,35 +199,18 @@ def _new_products(conn: Connection, customer_id: int, day: date, weeks: int) -> 
     return [r[1] for r in rows if int(r[0]) not in tried][:NEW_LIMIT]
 
 
-def orders_falling(conn: Connection, customer_id: int, week: date) -> bool:
-    """Whether the shop ordered in well fewer weeks lately: at most half the weeks of the 8 weeks before.
-
-    Weeks with an order, not orders, so a shop that tops up twice a week is not mistaken for a growing one;
-    imported history and orders placed here both count.
-    """
-    h, o = HISTORY.c, ORDER.c
-    split = week - timedelta(weeks=RETENTION_WEEKS)
-    start = week - timedelta(weeks=2 * RETENTION_WEEKS)
-    dates = conn.execute(
-        select(h.order_date).where(h.customer_id == customer_id, h.order_date >= start, h.order_date < week).distinct()
-    ).scalars()
-    weeks = {week_of(d) for d in dates}
-    weeks |= set(
-        conn.execute(
-            select(o.week)
-            .where(o.customer_id == customer_id, o.status == "placed", o.week >= start, o.week < week)
-            .distinct()
-        ).scalars()
-    )
-    recent = sum(1 for w in weeks if w >= split)
-    before = len(weeks) - recent
-    return before >= RETENTION_MIN_BEFORE and recent * 2 <= before
+def _retention_risk(conn: Connection, customer_id: int, day: date, settings: Settings) -> bool:
+    """The call queue's retention flag for this shop, counted and decided by the same code, so a shop the
+    queue flags (and the lead sees on the retention list) gets the retention script."""
+    occasions = load_occasions(conn, CustomerScope.one(customer_id), [customer_id], day, settings.zone)
+    occ = occasions[customer_id]
+    return is_retention_risk(occ.recent, occ.earlier)
 
 
 def retention_planned(conn: Connection, customer_id: int, day: date, settings: Settings) -> bool:
     """Whether a shift lead planned a retention call to the shop for `day` that is not made yet: the lead saw
-    the shop drifting (perhaps in volume, which `orders_falling` does not look at), so the call is the
-    retention call whatever the weeks count says."""
+    the shop drifting (perhaps in volume, which `is_retention_risk` does not look at), so the call is the
+    retention call whatever the order count says."""
     start, end = day_bounds(day, settings.zone)
     found = conn.execute(
         select(col(PlannedCall.id))
@@ -328,7 +282,7 @@ def build_context(
         usual = _usual_volume(conn, shop.id, day)
         short, plentiful = _supply_news(conn, load_week_limits(conn, week, [shop.id]), shop, usual)
         new = _new_products(conn, shop.id, day, settings.new_product_weeks)
-        falling = orders_falling(conn, shop.id, week) or retention_planned(conn, shop.id, day, settings)
+        falling = _retention_risk(conn, shop.id, day, settings) or retention_planned(conn, shop.id, day, settings)
         callback = _callback(conn, shop.id, at, settings)
     return CallContext(
         customer=shop.name,

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, Engine, and_, func, select
 
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from orders.calendar import spring_festival
 from orders.clock import today, week_of
-from orders.demo import spring_festival
 from orders.quotas import WeekLimits, load_week_limits
 from orders.settings import Settings
 from orders.suggest import (

@@ -16,7 +16,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,15 +25,16 @@ from sqlmodel import col
 
 from db.engine import write_transaction
 from db.models import TICKET_CATEGORIES, TICKET_STATUSES, Customer, Product, Ticket, TicketEvent, User
+from orders.calendar import WorkingCalendar, add_working_hours, weekday_name
 from orders.clock import now
 from orders.settings import Settings
+from orders.users import LEAD_ROLES
 
 MAX_TEXT = 2000  # a complaint in the customer's words; longer is a paste accident, not a complaint
 MAX_NOTE = 2000
 REPEAT_WINDOW = timedelta(days=30)
 DUE_SOON = timedelta(hours=1)
 STILL_OPEN = ("open", "in_progress", "waiting_customer")
-LEAD_ROLES = ("shift_lead", "admin")
 
 # Allowed status moves; `resolved → in_progress` is the reopen.
 MOVES: dict[str, tuple[str, ...]] = {
@@ -60,66 +61,6 @@ class TicketRefused(TicketError):
         self.details = details
 
 
-# ------------------------------------------------------------------------------------------ working hours
-
-
-@dataclass(frozen=True)
-class WorkingCalendar:
-    """When the centre answers the phone; due times only run inside these hours."""
-
-    zone: ZoneInfo
-    work_days: frozenset[int] = frozenset({1, 2, 3, 4, 5, 6})  # 1 = Monday
-    start: time = time(8, 30)
-    end: time = time(17, 30)
-    holidays: frozenset[date] = frozenset()
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WorkingCalendar:
-        return cls(
-            zone=settings.zone,
-            work_days=frozenset(settings.work_days),
-            start=settings.work_start,
-            end=settings.work_end,
-            holidays=frozenset(date.fromisoformat(d) for d in settings.holidays),
-        )
-
-    def is_working_day(self, day: date) -> bool:
-        return day.isoweekday() in self.work_days and day not in self.holidays
-
-    def window(self, day: date) -> tuple[datetime, datetime]:
-        """The day's working hours as UTC instants (built from local wall time, so DST zones stay right)."""
-        opens = datetime.combine(day, self.start, tzinfo=self.zone).astimezone(UTC)
-        closes = datetime.combine(day, self.end, tzinfo=self.zone).astimezone(UTC)
-        return opens, closes
-
-
-def add_working_hours(start: datetime, hours: float, calendar: WorkingCalendar) -> datetime:
-    """`start` plus `hours` of working time, in the centre's zone.
-
-    Time outside working hours does not count: a ticket opened at night starts its clock at the next opening.
-    A due time landing exactly on closing time stays on that day (17:30 today, not 08:30 tomorrow).
-    """
-    if start.tzinfo is None:
-        raise ValueError("start must be an aware datetime")
-    if calendar.start >= calendar.end:
-        raise ValueError("working hours must start before they end")
-    remaining = timedelta(hours=hours)
-    moment = start.astimezone(UTC)
-    day = moment.astimezone(calendar.zone).date()
-    for _ in range(3 * 366):  # a calendar with no working day in three years is a configuration error
-        if calendar.is_working_day(day):
-            opens, closes = calendar.window(day)
-            moment = max(moment, opens)
-            if moment <= closes:
-                available = closes - moment
-                if remaining <= available:
-                    return (moment + remaining).astimezone(calendar.zone)
-                remaining -= available
-        day += timedelta(days=1)
-        moment = max(moment, datetime.combine(day, time(0), tzinfo=calendar.zone).astimezone(UTC))
-    raise ValueError("no working day in the next three years; check work_days and holidays")
-
-
 def due_time(category: str, opened_at: datetime, settings: Settings) -> datetime:
     """The committed reply time for a complaint of `category` opened at `opened_at`."""
     hours = settings.ticket_reply_hours.get(category, settings.ticket_reply_hours["other"])
@@ -127,9 +68,6 @@ def due_time(category: str, opened_at: datetime, settings: Settings) -> datetime
 
 
 # ----------------------------------------------------------------------------------------- phrasing
-
-_ZH_WEEKDAYS = "一二三四五六日"
-_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _round_up_half_hour(moment: datetime) -> datetime:
@@ -174,18 +112,18 @@ def phrase_due(due: datetime, zone: ZoneInfo, *, at: datetime | None = None, lan
         elif days == 2:
             day = "后天"
         elif days < 7:
-            day = f"周{_ZH_WEEKDAYS[wd - 1]}"
+            day = weekday_name(wd, "zh")
         else:
-            day = f"{local.month}月{local.day}日(周{_ZH_WEEKDAYS[wd - 1]})"
+            day = f"{local.month}月{local.day}日({weekday_name(wd, 'zh')})"
         return f"{day}{_zh_clock(local)}前"
     if days <= 0:
         day = "today"
     elif days == 1:
         day = "tomorrow"
     elif days < 7:
-        day = _EN_WEEKDAYS[wd - 1]
+        day = weekday_name(wd, "en")
     else:
-        day = f"{_EN_WEEKDAYS[wd - 1]} {local:%d %B}"
+        day = f"{weekday_name(wd, 'en')} {local:%d %B}"
     return f"by {_en_clock(local)} {day}"
 
 

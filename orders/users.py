@@ -31,6 +31,9 @@ from orders.settings import Settings
 _N, _R, _P = 2**14, 8, 1
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 PIN_RE = re.compile(r"^[0-9]{4,12}$")
+# Who may run the shift: close and reassign tickets, plan calls, read the lead's screens. Admins are listed too,
+# though `require_role` lets them through anyway, because some checks compare a role with this list directly.
+LEAD_ROLES = ("shift_lead", "admin")
 
 
 class UserError(ValueError):

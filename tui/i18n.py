@@ -278,6 +278,13 @@ def language() -> Lang:
     return _lang
 
 
+def weekday(isoweekday: int) -> str:
+    """A weekday's short name in the current language (周一, Mon): the names themselves are calendar facts."""
+    from orders.calendar import weekday_name
+
+    return weekday_name(isoweekday, _lang, short=True)
+
+
 def t(key: str, **values: object) -> str:
     """The text for `key` in the current language; a missing key shows itself so it is noticed, not hidden."""
     pair = MESSAGES.get(key)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from orders.drafts import Draft, DraftLine, DraftStore
-from orders.readback import cartons_words, line_flags, readout
+from orders.matching import Candidate
+from orders.readback import CLOSE_RUNNER_UP, cartons_words, line_flags, readout, sounds_like
 from orders.suggest import ShopHistory, usual_quantities
 
 RZH = DraftLine("901002", "中华(软)", 2, 58350, heard="rzh 2")
@@ -83,6 +84,18 @@ def test_flags_catch_what_the_customer_would() -> None:
     assert over[0].text == "over this week's quota: 2 left"
     assert line_flags(DraftLine("901002", "中华(软)", 3, 58350), usual=3) == []
     assert [f.kind for f in line_flags(DraftLine("x", "x", 1, 1), usual=6)] == ["unusual_qty"]  # 1 where 6 is usual
+
+
+def test_a_close_runner_up_is_what_the_line_sounds_like() -> None:
+    hard = Candidate("902001", "玉溪(硬)", 90.0)
+    soft = Candidate("902002", "玉溪(软)", 90.0 - CLOSE_RUNNER_UP)
+    far = Candidate("903001", "云烟(软珍品)", 90.0 - CLOSE_RUNNER_UP - 0.5)
+    assert sounds_like(hard, [hard, soft, far]) == "玉溪(软)"  # within the margin, inclusive
+    assert sounds_like(soft, [hard, soft, far]) == "玉溪(硬)"  # the order taker chose the second: the first
+    assert sounds_like(hard, [hard, far]) is None  # too far to be misheard for it
+    assert sounds_like(hard, [hard]) is None and sounds_like(hard, []) is None
+    line = DraftLine("902001", "玉溪(硬)", 2, 20140, alternative=sounds_like(hard, [hard, soft]))
+    assert [f.kind for f in line_flags(line, usual=2)] == ["sounds_like"]
 
 
 def test_usual_quantities_are_the_typical_cartons_when_ordered() -> None:

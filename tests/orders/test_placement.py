@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, event, text
 
 from db.csv_import import import_file
+from orders.calls import start_call
 from orders.clock import now
 from orders.placement import (
     OrderDatabaseError,
@@ -24,6 +25,7 @@ from orders.placement import (
     get_order,
     orders_for_week,
     place_order,
+    place_order_once,
 )
 from orders.settings import Settings, load_settings
 from tests.conftest import PG_ADMIN_URL, table_snapshot
@@ -316,6 +318,26 @@ def test_every_change_is_audited(shop: Engine, settings: Settings) -> None:
 
 
 # ------------------------------------------------------------------------------------------ database failures
+
+
+def test_a_retry_after_a_commit_that_may_have_gone_through_returns_the_calls_order(
+    shop: Engine, settings: Settings
+) -> None:
+    """The commit died with the connection but the server kept the order: placing again must not order twice."""
+    call_id = start_call(shop, "C1", "wang")
+    first = place_order(shop, settings, "C1", [("B", 2)], operator="wang", call_id=call_id)
+    before = table_snapshot(shop)
+    again = place_order_once(shop, settings, "C1", [("B", 2)], operator="wang", call_id=call_id, maybe_written=True)
+    assert again == first
+    assert table_snapshot(shop) == before
+    assert [o.order_id for o in orders_for_week(shop, "C1", WEEK)] == [first.order_id]
+    # another call's order is not this one, and without the doubt the order is placed as asked
+    other = place_order_once(
+        shop, settings, "C1", [("B", 1)], operator="wang", call_id=start_call(shop, "C1", "wang"), maybe_written=True
+    )
+    assert other.order_id != first.order_id
+    plain = place_order_once(shop, settings, "C1", [("C", 1)], operator="wang", call_id=call_id, maybe_written=False)
+    assert len({first.order_id, other.order_id, plain.order_id}) == 3
 
 
 def test_a_connection_dropped_mid_transaction_writes_nothing(pg_url: str, tmp_path: Path, settings: Settings) -> None:

@@ -236,3 +236,28 @@ def test_a_call_that_lapsed_does_not_block_a_new_one(shops: Engine, settings: Se
     assert {r.code: r.scheduled for r in retention_list(shops, wednesday, settings=settings)}["W3"] is False
     again = schedule_retention_call(shops, "W3", by=LEAD, settings=settings, at=at(wednesday, 9))
     assert again.due_at == at(wednesday + timedelta(days=1), 8, 30)
+
+
+# ------------------------------------------------------------------------------------------------ one rule
+
+
+def test_the_queue_the_list_and_the_script_agree_on_a_shop_that_stopped_ordering(
+    shops: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """GONE ordered in 3 of the earlier 8 weeks and in none of the last 8: 3 occasions fewer and nothing left is
+    a clear fall. All three readers ask the one rule, so the flag, the list and the script say the same."""
+    files = {
+        "customers": "code,name,tier,order_weekday,owner,district,operator\nGONE,不来了烟酒店,6,1,高老板,芙蓉区,wang\n",
+        "history": "customer_code,order_date,product_code,qty\n"
+        + "".join(f"GONE,{MONDAY - timedelta(weeks=n)},P1,4\n" for n in (9, 12, 15)),
+    }
+    for kind, content in files.items():
+        path = tmp_path / f"gone-{kind}.csv"
+        path.write_text(content, encoding="utf-8")
+        import_file(shops, kind, path, at=at(MONDAY, 7))
+
+    [entry] = [e for e in call_queue(shops, settings, day=MONDAY) if e.customer == "GONE"]
+    assert (entry.recent_orders, entry.earlier_orders, entry.retention_risk) == (0, 3, True)
+    listed = {r.code: r for r in retention_list(shops, MONDAY, settings=settings)}
+    assert "fewer_orders" in listed["GONE"].reasons
+    assert prepare_script(shops, ScriptLibrary(), "GONE", settings=settings).name == RETENTION

@@ -14,7 +14,6 @@ from sqlalchemy import Engine, insert, select
 from db.csv_import import import_file
 from db.models import AppMeta, Call
 from db.tables import CUSTOMER, PRODUCT, QUOTA_USAGE, SUPPLY_USAGE
-from orders.demo import META_KEY
 from orders.retention import schedule_retention_call
 from orders.script_context import (
     CALLBACK,
@@ -30,6 +29,7 @@ from orders.script_context import (
     upcoming_holiday,
 )
 from orders.settings import Settings, load_settings
+from orders.summary import META_KEY
 from orders.tickets import open_ticket
 from orders.users import SignedIn, add_user
 from scripts_lib.context import CallContext, ShortBrand

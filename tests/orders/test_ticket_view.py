@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from orders.demo import SIZES, ensure_demo
 from orders.settings import Settings
 from orders.ticket_view import ALL, QueueFilter, QueueItem, load_ticket_view, people, queue_choices, ticket_queue
 from orders.tickets import Change, TicketError, count_queue, list_tickets, open_ticket, update_ticket
+from tui.demo import SIZES, ensure_demo
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -3,7 +3,7 @@ on both databases."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,8 +18,6 @@ from orders.tickets import (
     Change,
     TicketError,
     TicketRefused,
-    WorkingCalendar,
-    add_working_hours,
     count_queue,
     customer_open_tickets,
     due_time,
@@ -35,7 +33,6 @@ from orders.users import add_user
 from tests.conftest import table_snapshot
 
 SH = ZoneInfo("Asia/Shanghai")
-CAL = WorkingCalendar(zone=SH)  # Monday-Saturday 08:30-17:30, the defaults
 MON = datetime(2026, 11, 23, 9, 0, tzinfo=SH)
 
 
@@ -46,32 +43,7 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=SH)
 
 
-# ------------------------------------------------------------------------------------ working hours (pure)
-
-
-@pytest.mark.parametrize(
-    ("start", "hours", "due"),
-    [
-        (at(23, 9), 4, at(23, 13)),  # inside one day
-        (at(23, 13, 30), 4, at(23, 17, 30)),  # landing on closing time stays today
-        (at(23, 15), 8, at(24, 14)),  # across a night: 2.5 h Monday + 5.5 h Tuesday
-        (at(23, 20), 4, at(24, 12, 30)),  # opened after hours: the clock starts at the next opening
-        (at(23, 7), 1, at(23, 9, 30)),  # opened before opening
-        (at(28, 16), 4, at(30, 11)),  # Saturday afternoon: Sunday is not a working day
-        (at(29, 10), 4, at(30, 12, 30)),  # opened on Sunday
-        (at(23, 9), 24, at(25, 15)),  # three days' worth of 9-hour days
-    ],
-)
-def test_due_time_counts_only_working_hours(start: datetime, hours: int, due: datetime) -> None:
-    assert add_working_hours(start, hours, CAL) == due
-
-
-def test_a_public_holiday_is_skipped() -> None:
-    holiday = WorkingCalendar(zone=SH, holidays=frozenset({date(2026, 11, 24)}))
-    assert add_working_hours(at(23, 15), 8, holiday) == at(25, 14)
-    # Saturday afternoon, then Sunday, then a Monday holiday: Tuesday morning
-    long_weekend = WorkingCalendar(zone=SH, holidays=frozenset({date(2026, 11, 30)}))
-    assert add_working_hours(at(28, 16), 4, long_weekend) == at(31, 11)
+# ------------------------------------------------------------------------------- due times (pure)
 
 
 def test_due_time_reads_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,13 +51,6 @@ def test_due_time_reads_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert due_time("counterfeit", at(23, 15), settings) == at(25, 10)  # 2.5 h Mon, holiday Tue, 1.5 h Wed
     assert due_time("price", at(27, 17), settings) == at(30, 10)  # Friday 0.5 h, no Saturday now, Monday
     assert due_time("counterfeit", MON, settings).utcoffset() == timedelta(hours=8)
-
-
-def test_a_calendar_without_working_days_is_refused() -> None:
-    with pytest.raises(ValueError, match="no working day"):
-        add_working_hours(MON, 1, WorkingCalendar(zone=SH, work_days=frozenset()))
-    with pytest.raises(ValueError, match="start before"):
-        add_working_hours(MON, 1, WorkingCalendar(zone=SH, start=time(18), end=time(9)))
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from orders.demo import SIZES, ensure_demo
+from tui.demo import SIZES, ensure_demo
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from db.engine import make_engine
 from db.migrate import upgrade
 from db.tables import ORDER
-from orders.demo import SIZES, ensure_demo
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from tests.conftest import PG_ADMIN_URL
 from tui.app import TelesalesApp
+from tui.demo import SIZES, ensure_demo
 from tui.screens.call import CallScreen
 from tui.screens.queue import QueueScreen
 from tui.widgets.banner import DbBanner

@@ -25,12 +25,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
 from db.models import TICKET_CATEGORIES, Ticket, TicketEvent
-from orders.demo import SIZES, ensure_demo
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from orders.tickets import STILL_OPEN, count_queue
 from tests.conftest import table_snapshot
 from tui.app import TelesalesApp
+from tui.demo import SIZES, ensure_demo
 from tui.help import HelpScreen
 from tui.screens.call import CallScreen
 from tui.screens.login import LoginScreen

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from orders.demo import SIZES, ensure_demo
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from tui.app import TelesalesApp
+from tui.demo import SIZES, ensure_demo
 from tui.screens.call import CallScreen
 
 

@@ -13,10 +13,11 @@ import typer
 from sqlalchemy import Engine
 
 from db.engine import describe
-from orders.demo import DEMO_PIN, SIZES, DemoError, Summary, demo_database_url, ensure_demo, summarize
 from orders.settings import Settings
+from orders.summary import Summary, summarize
 from tui.cli.main import CliError, CliState, DbOption, app, cli_errors, open_database, state_of
 from tui.cli.progress import progress_bar
+from tui.demo import DEMO_PIN, SIZES, DemoError, demo_database_url, ensure_demo
 
 
 class Size(StrEnum):

@@ -27,24 +27,16 @@ from orders.drafts import Draft, DraftLine
 from orders.match_data import rank_context, remember_pick
 from orders.matching import Candidate, MatchResult, RankContext
 from orders.placement import PlacedOrder
-from orders.readback import line_flags
+from orders.readback import line_flags, sounds_like
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
-from tui.i18n import language, t
+from tui.i18n import language, t, weekday
 from tui.keys import bind
 from tui.messages import CallFinished, CallOpened, CallViewLoaded, ScriptFailed, ScriptLoaded
 from tui.money import amount, yuan
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
 from tui.widgets.brand_box import BrandBox, Heard
-
-CLOSE_RUNNER_UP = 8.0  # a runner-up this close to the chosen candidate is a mishearing risk worth a flag
-WEEKDAYS_ZH = "一二三四五六日"
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def weekday_name(day: int) -> str:
-    return WEEKDAYS_EN[day - 1] if language() == "en" else f"周{WEEKDAYS_ZH[day - 1]}"
 
 
 class DraftTable(DataTable[Text]):
@@ -298,7 +290,7 @@ class CallScreen(BaseScreen[None]):
         out = Text()
         out.append(t("call.card") + "\n", style="bold")
         out.append(f"{card.name} ({card.code})\n")
-        facts = [t("call.tier", tier=card.tier), t("call.order_day", day=weekday_name(card.order_weekday))]
+        facts = [t("call.tier", tier=card.tier), t("call.order_day", day=weekday(card.order_weekday))]
         if card.district:
             facts.append(card.district)
         if card.phone:
@@ -324,13 +316,7 @@ class CallScreen(BaseScreen[None]):
         lang = language()
         for line in draft.lines:
             quota_left, supply_left = self.view.remaining(line.code) if self.view else (None, None)
-            flags = line_flags(
-                line,
-                usual=None if self.view is None else self.view.usual.get(line.code),
-                quota_left=quota_left,
-                supply_left=supply_left,
-                lang=lang,
-            )
+            flags = self.view.flags(line, lang) if self.view else line_flags(line, usual=None, lang=lang)
             blocking = any(f.blocking for f in flags)
             left = ""
             if quota_left is not None:
@@ -430,10 +416,7 @@ class CallScreen(BaseScreen[None]):
             return False
         if self.draft is None:
             return False
-        others = [c for c in result.candidates if c.code != cand.code]
-        alternative = None
-        if others and abs(others[0].score - cand.score) <= CLOSE_RUNNER_UP:
-            alternative = others[0].name
+        alternative = sounds_like(cand, result.candidates)
         price = item.price_fen if item is not None else 0
         index = self.draft.add(DraftLine(cand.code, cand.name, qty, price, heard=heard, alternative=alternative))
         self._save()

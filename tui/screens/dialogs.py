@@ -22,15 +22,14 @@ from textual.widgets.option_list import Option
 from db.engine import is_connection_error
 from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
 from orders.call_view import CallView
-from orders.clock import now, today, week_of
+from orders.clock import now, today
 from orders.drafts import Draft
 from orders.placement import (
     LineProblem,
     OrderDatabaseError,
     PlacedOrder,
     PlacementError,
-    orders_for_week,
-    place_order,
+    place_order_once,
 )
 from orders.quantity import MAX_CARTONS
 from orders.readback import readout
@@ -177,18 +176,14 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         app = self.telesales
         operator = app.user.login if app.user else self.draft.operator
         try:
-            if self.maybe_written:  # the last attempt died while committing: look before placing again
-                for order in orders_for_week(app.engine, self.code, week_of(today(app.settings.zone))):
-                    if self.draft.call_id is not None and order.call_id == self.draft.call_id:
-                        self.app.call_from_thread(self.dismiss, order)
-                        return
-            order = place_order(
+            order = place_order_once(
                 app.engine,
                 app.settings,
                 self.code,
                 [(line.code, line.qty) for line in self.draft.lines],
                 operator=operator,
                 call_id=self.draft.call_id,
+                maybe_written=self.maybe_written,  # the last attempt died while committing: look before placing
             )
         except OrderDatabaseError as exc:
             self.maybe_written = self.maybe_written or exc.maybe_written

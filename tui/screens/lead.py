@@ -29,17 +29,15 @@ from orders.clock import today, week_of
 from orders.coverage import GroupBy, brand_coverage
 from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
-from orders.users import PermissionDenied, require_role
+from orders.users import LEAD_ROLES, PermissionDenied, require_role
 from tui.cells import pad
-from tui.i18n import t
+from tui.i18n import t, weekday
 from tui.keys import bind
 from tui.messages import CoverageLoaded, DashboardLoaded, Refused, RetentionLoaded, RetentionPlanned
 from tui.screens.base import BaseScreen, db_worker
-from tui.screens.call import weekday_name
 from tui.widgets.banner import DbBanner
 
 DASHBOARD_POLL_SECONDS = 10.0
-LEAD_ROLES = ("shift_lead",)  # admins pass require_role too
 OUTCOME_ORDER = ("ordered", "no_answer", "busy", "callback_requested", "refused", "closed", "wrong_number")
 BAR_WIDTH = 14
 
@@ -168,7 +166,7 @@ class DashboardScreen(LeadScreen):
         zone = self.telesales.settings.zone
         total = dash.report.total
         title = Text(
-            t("dash.title", day=dash.day.isoformat(), weekday=weekday_name(dash.day.isoweekday())), style="bold"
+            t("dash.title", day=dash.day.isoformat(), weekday=weekday(dash.day.isoweekday())), style="bold"
         )
         if dash.day == today(zone):
             title.append("  " + t("dash.as_of", time=dash.at.astimezone(zone).strftime("%H:%M:%S")), style="dim")

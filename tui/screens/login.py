@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, Static
 
-from orders.demo import read_meta
+from orders.summary import read_meta
 from orders.users import LoginError, authenticate
 from tui.i18n import t
 from tui.keys import bind

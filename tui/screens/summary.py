@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from db.engine import describe
-from orders.demo import Summary, summarize
 from orders.settings import Settings
+from orders.summary import Summary, summarize
 from tui.i18n import t
 from tui.keys import bind
 from tui.screens.base import BaseScreen

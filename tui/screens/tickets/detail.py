@@ -18,7 +18,7 @@ from db.engine import is_connection_error
 from orders.clock import now
 from orders.ticket_view import TicketView, load_ticket_view
 from orders.tickets import MOVES, TicketRow, phrase_due
-from tui.i18n import language, t
+from tui.i18n import language, t, weekday
 from tui.keys import bind
 from tui.messages import TicketViewLoaded
 from tui.screens.base import BaseScreen, db_worker
@@ -132,8 +132,6 @@ class TicketDetailScreen(BaseScreen[None]):
         return Group(Text(t("ticket.section.complaint"), style="bold underline"), grid)
 
     def _customer(self, view: TicketView) -> RenderableType:
-        from tui.screens.call import weekday_name
-
         card = view.card
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
@@ -143,7 +141,7 @@ class TicketDetailScreen(BaseScreen[None]):
         grid.add_row(t("ticket.label.shop"), shop)
         grid.add_row(t("ticket.label.owner"), Text(card.owner or "-"))
         grid.add_row(t("ticket.label.phone"), Text(card.phone or "-", style="bold"))
-        tier = Text(t("ticket.tier_value", tier=card.tier, day=weekday_name(card.order_weekday)))
+        tier = Text(t("ticket.tier_value", tier=card.tier, day=weekday(card.order_weekday)))
         if card.key_customer:
             tier.append(" · " + t("ticket.key_customer"), style="bold")
         grid.add_row(t("ticket.label.tier"), tier)

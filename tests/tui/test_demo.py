@@ -16,9 +16,10 @@ from db import migrate
 from db.engine import make_engine
 from db.models import AppMeta, Customer, HistoryLine, Product, Quota, Supply, Ticket, TicketEvent, User
 from orders.clock import now, today, week_of
-from orders.demo import SIZES, DemoError, DemoSize, ensure_demo, holiday_uplift, summarize
+from orders.summary import summarize
 from orders.users import verify_pin
 from tests.conftest import table_snapshot
+from tui.demo import SIZES, DemoError, DemoSize, ensure_demo, holiday_uplift
 
 ZONE = ZoneInfo("Asia/Shanghai")
 TINY = DemoSize("small", customers=60, weeks=27, tickets=6)

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlmodel import col
 
 from db.engine import write_transaction
@@ -40,10 +40,11 @@ from db.models import (
     TicketEvent,
     User,
 )
+from orders.calendar import national_day, spring_festival
 from orders.clock import now, today, week_of
+from orders.summary import META_KEY, DemoMeta, read_meta
 from orders.users import hash_pin
 
-META_KEY = "demo"
 DEMO_PIN = "0000"
 BATCH = 5_000
 CITY = "长沙"
@@ -381,13 +382,6 @@ class DemoError(RuntimeError):
     """The demo cannot be built here; the message is one sentence for the user."""
 
 
-@dataclass(frozen=True)
-class DemoMeta:
-    size: str
-    seed: int
-    built_at: str
-
-
 @dataclass
 class BuildResult:
     """What `ensure_demo` did: built (and how long it took) or reused an earlier build."""
@@ -395,29 +389,6 @@ class BuildResult:
     meta: DemoMeta
     built: bool
     seconds: float = 0.0
-
-
-@dataclass
-class Summary:
-    """What a database holds, in the words a user checks first; the CLI and the TUI both show this."""
-
-    today: date
-    products: int = 0
-    discontinued: int = 0
-    customers: int = 0
-    inactive_customers: int = 0
-    history_lines: int = 0
-    history_weeks: int = 0
-    first_order: date | None = None
-    last_order: date | None = None
-    users: dict[str, str] = field(default_factory=dict)  # login -> role
-    quotas: int = 0
-    quota_weeks: list[date] = field(default_factory=list)
-    supply_rows: int = 0
-    open_tickets: int = 0
-    overdue_tickets: int = 0
-    due_within_hour: int = 0
-    demo: DemoMeta | None = None
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -453,7 +424,7 @@ def _fen(value: str) -> int:
 
 def load_catalog() -> list[CatalogRow]:
     """The shipped catalog: the shared real-brand catalog plus retail prices, barcodes, old and new editions."""
-    text = resources.files("orders.data").joinpath("demo_catalog.csv").read_text(encoding="utf-8")
+    text = resources.files("tui.demo").joinpath("demo_catalog.csv").read_text(encoding="utf-8")
     rows = []
     for r in csv.DictReader(text.splitlines()):
         rows.append(
@@ -479,21 +450,6 @@ def load_catalog() -> list[CatalogRow]:
 # ------------------------------------------------------------------------------------------------- calendar
 
 
-def spring_festival(year: int) -> date:
-    """Chinese New Year's Day; the tables cover the years a demo can reach."""
-    known = {
-        2023: date(2023, 1, 22),
-        2024: date(2024, 2, 10),
-        2025: date(2025, 1, 29),
-        2026: date(2026, 2, 17),
-        2027: date(2027, 2, 6),
-        2028: date(2028, 1, 26),
-        2029: date(2029, 2, 13),
-        2030: date(2030, 2, 3),
-    }
-    return known.get(year, date(year, 2, 5))
-
-
 def holiday_uplift(week: date) -> float:
     """How much more shops order in `week` (a Monday) because a holiday is coming: gifts and stocking up.
 
@@ -510,7 +466,7 @@ def holiday_uplift(week: date) -> float:
             best = max(best, 1.6)
         elif weeks_before == 3:
             best = max(best, 1.2)
-        national_week = week_of(date(year, 10, 1))
+        national_week = week_of(national_day(year))
         weeks_before = (national_week - week).days // 7
         if weeks_before == 1:
             best = max(best, 1.5)
@@ -788,21 +744,6 @@ def _history_rows(
 
 
 # --------------------------------------------------------------------------------------------------- build
-
-
-def read_meta(conn: Connection) -> DemoMeta | None:
-    row = conn.execute(select(col(AppMeta.value)).where(col(AppMeta.key) == META_KEY)).first()
-    if row is None:
-        return None
-    try:
-        data = json.loads(row[0])
-        return DemoMeta(size=str(data["size"]), seed=int(data["seed"]), built_at=str(data["built_at"]))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _count(conn: Connection, column: Any, *where: Any) -> int:
-    return int(conn.execute(select(func.count(column)).where(*where)).scalar_one())
 
 
 def _wipe(conn: Connection) -> None:
@@ -1111,46 +1052,6 @@ def _tickets(
                 }
             )
         conn.execute(insert(TicketEvent), events)
-
-
-# ------------------------------------------------------------------------------------------------- summary
-
-
-def summarize(engine: Engine, zone: ZoneInfo) -> Summary:
-    """Count what the database holds; read-only, cheap enough to run on every refresh."""
-    day = today(zone)
-    at = now()
-    this_week = week_of(day)
-    summary = Summary(today=day)
-    with engine.connect() as conn:
-        summary.products = _count(conn, Product.id)
-        summary.discontinued = _count(conn, Product.id, Product.status == "discontinued")
-        summary.customers = _count(conn, Customer.id)
-        summary.inactive_customers = _count(conn, Customer.id, col(Customer.active).is_(False))
-        summary.history_lines = _count(conn, HistoryLine.id)
-        first, last = conn.execute(
-            select(func.min(col(HistoryLine.order_date)), func.max(col(HistoryLine.order_date)))
-        ).one()
-        if first is not None and last is not None:
-            summary.first_order, summary.last_order = first, last
-            summary.history_weeks = (week_of(last) - week_of(first)).days // 7 + 1
-        users = select(col(User.login), col(User.role)).where(col(User.active).is_(True)).order_by(col(User.login))
-        summary.users = {login: role for login, role in conn.execute(users)}
-        summary.quotas = _count(conn, Quota.id)
-        summary.quota_weeks = sorted(
-            conn.execute(select(col(Quota.week)).where(col(Quota.week) >= this_week - timedelta(weeks=1)).distinct())
-            .scalars()
-            .all()
-        )
-        summary.supply_rows = _count(conn, Supply.id)
-        still_open = col(Ticket.status).in_(("open", "in_progress", "waiting_customer"))
-        summary.open_tickets = _count(conn, Ticket.id, still_open)
-        summary.overdue_tickets = _count(conn, Ticket.id, still_open, col(Ticket.due_at) < at)
-        summary.due_within_hour = _count(
-            conn, Ticket.id, still_open, col(Ticket.due_at) >= at, col(Ticket.due_at) <= at + timedelta(hours=1)
-        )
-        summary.demo = read_meta(conn)
-    return summary
 
 
 def demo_database_url(size: str, seed: int) -> str:
