@@ -8,13 +8,12 @@ keeps what was typed.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -33,14 +32,13 @@ from orders.placement import (
 )
 from orders.quantity import MAX_CARTONS
 from orders.readback import readout
-from orders.tickets import TicketError, TicketRow, open_ticket, reply_promise
+from orders.tickets import TicketRow, open_ticket, reply_promise
 from tui.i18n import language, t
+from tui.keys import bind
+from tui.messages import OrderPlaced, TicketOpened
 from tui.money import yuan
-from tui.screens.base import Dialog
+from tui.screens.base import Dialog, db_worker
 from tui.widgets.banner import DbBanner
-
-if TYPE_CHECKING:
-    from tui.app import TelesalesApp
 
 
 class QuantityDialog(Dialog[int | None]):
@@ -48,7 +46,7 @@ class QuantityDialog(Dialog[int | None]):
 
     DEFAULT_CSS = "QuantityDialog > Vertical { width: 44; }"
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "cancel", t("key.cancel"), tooltip=t("key.cancel.tip"), id="qty.cancel"),
+        bind("escape", "cancel", "cancel", id="qty.cancel"),
     ]
 
     def __init__(self, name: str, current: int | None = None) -> None:
@@ -102,8 +100,8 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
     ReadbackScreen #readback-lines { height: auto; max-height: 14; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("enter", "place", t("key.place"), tooltip=t("key.place.tip"), id="readback.place", key_display="Enter"),
-        Binding("escape", "back", t("key.back_draft"), tooltip=t("key.back_draft.tip"), id="readback.back"),
+        bind("enter", "place", "place", id="readback.place", display="Enter"),
+        bind("escape", "back", "back_draft", id="readback.back"),
     ]
 
     def __init__(self, code: str, draft: Draft, view: CallView | None) -> None:
@@ -114,10 +112,6 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         self.busy = False
         self.waiting_for_db = False
         self.maybe_written = False
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -132,9 +126,6 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
             yield Static(Text(t("readback.hint"), style="dim"), id="readback-status", classes="message")
             yield Static("", classes="error", id="readback-error")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.watch(self.app, "db_down", self._db_changed, init=False)
 
     def _table(self, problems: dict[str, str] | None = None) -> Table:
         lang = language()
@@ -171,34 +162,37 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
     def _status(self, message: str, style: str = "bold") -> None:
         self.query_one("#readback-status", Static).update(Text(message, style=style))
 
-    @work(thread=True, exclusive=True, group="place", exit_on_error=False)
+    @db_worker("place")
     def place(self) -> None:
         app = self.telesales
         operator = app.user.login if app.user else self.draft.operator
-        try:
-            order = place_order_once(
-                app.engine,
-                app.settings,
-                self.code,
-                [(line.code, line.qty) for line in self.draft.lines],
-                operator=operator,
-                call_id=self.draft.call_id,
-                maybe_written=self.maybe_written,  # the last attempt died while committing: look before placing
-            )
-        except OrderDatabaseError as exc:
+        order = place_order_once(
+            app.engine,
+            app.settings,
+            self.code,
+            [(line.code, line.qty) for line in self.draft.lines],
+            operator=operator,
+            call_id=self.draft.call_id,
+            maybe_written=self.maybe_written,  # the last attempt died while committing: look before placing
+        )
+        self.post_message(OrderPlaced(order))
+
+    @on(OrderPlaced)
+    def _placed(self, message: OrderPlaced) -> None:
+        self.dismiss(message.order)
+
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        """Refused: every failing line is named and the draft stays. Lost database: wait for it and place
+        again (asking first whether the last attempt's commit went through)."""
+        if isinstance(exc, OrderDatabaseError):
             self.maybe_written = self.maybe_written or exc.maybe_written
-            self.app.call_from_thread(self._lost_database, exc)
-            return
-        except PlacementError as exc:
-            self.app.call_from_thread(self._refused, exc)
-            return
-        except Exception as exc:
-            if is_connection_error(exc):
-                self.app.call_from_thread(self._lost_database, exc)
-            else:
-                self.app.call_from_thread(self._refused, PlacementError(str(exc), kind="error"))
-            return
-        self.app.call_from_thread(self.dismiss, order)
+            self._lost_database(exc)
+        elif isinstance(exc, PlacementError):
+            self._refused(exc)
+        elif is_connection_error(exc):
+            self._lost_database(exc)
+        else:
+            self._refused(PlacementError(str(exc), kind="error"))
 
     def _refused(self, exc: PlacementError) -> None:
         self.busy = False
@@ -216,8 +210,8 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         self.telesales.database_failed(exc)
         self._status(t("readback.waiting"), "bold yellow")
 
-    def _db_changed(self, down: Any) -> None:
-        if not down and self.waiting_for_db:
+    def database_back(self) -> None:
+        if self.waiting_for_db:
             self.waiting_for_db = False
             self._status(t("readback.placing"))
             self.place()
@@ -231,10 +225,8 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
     OutcomeScreen OptionList { height: auto; max-height: 9; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "cancel", t("key.back_call"), tooltip=t("key.back_call.tip"), id="outcome.cancel"),
-        Binding(
-            "tab", "app.focus_next", t("key.next_field"), tooltip=t("key.next_field.tip"), id="outcome.tab", show=False
-        ),
+        bind("escape", "cancel", "back_call", id="outcome.cancel"),
+        bind("tab", "app.focus_next", "next_field", id="outcome.tab", show=False),
     ]
 
     def __init__(self, *, placed: bool, unplaced: int) -> None:
@@ -277,7 +269,7 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
         raw = self.query_one("#callback-time", Input).value.strip()
         callback_at: datetime | None = None
         if raw:
-            parsed = parse_callback(raw, cast("TelesalesApp", self.app).settings.zone)
+            parsed = parse_callback(raw, self.telesales.settings.zone)
             if parsed is None:
                 self._error(t("outcome.bad_time", value=raw))
                 self.query_one("#callback-time", Input).focus()
@@ -319,15 +311,8 @@ class ComplaintScreen(Dialog[TicketRow | None]):
     ComplaintScreen #promise { height: auto; color: $success; text-style: bold; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("escape", "close", t("key.back_call"), tooltip=t("key.back_call.tip"), id="complaint.close"),
-        Binding(
-            "tab",
-            "app.focus_next",
-            t("key.next_field"),
-            tooltip=t("key.next_field.tip"),
-            id="complaint.tab",
-            show=False,
-        ),
+        bind("escape", "close", "back_call", id="complaint.close"),
+        bind("tab", "app.focus_next", "next_field", id="complaint.tab", show=False),
     ]
 
     def __init__(self, code: str, shop: str, call_id: int | None) -> None:
@@ -337,10 +322,6 @@ class ComplaintScreen(Dialog[TicketRow | None]):
         self.call_id = call_id
         self.ticket: TicketRow | None = None
         self.busy = False
-
-    @property
-    def telesales(self) -> TelesalesApp:
-        return cast("TelesalesApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -378,36 +359,35 @@ class ComplaintScreen(Dialog[TicketRow | None]):
         self.query_one("#complaint-error", Static).update("")
         self.create(category, text)
 
-    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    @db_worker("ticket")
     def create(self, category: str, text: str) -> None:
         app = self.telesales
-        try:
-            ticket = open_ticket(
-                app.engine,
-                self.code,
-                category,
-                text,
-                settings=app.settings,
-                operator=app.user.login if app.user else "cli",
-                call_id=self.call_id,
-            )
-        except TicketError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
-            return
-        except Exception as exc:
-            if is_connection_error(exc):
-                self.app.call_from_thread(app.database_failed, exc)
-                self.app.call_from_thread(self._failed, t("complaint.db_down"))
-            else:
-                self.app.call_from_thread(self._failed, str(exc))
-            return
-        self.app.call_from_thread(self._created, ticket)
+        ticket = open_ticket(
+            app.engine,
+            self.code,
+            category,
+            text,
+            settings=app.settings,
+            operator=app.user.login if app.user else "cli",
+            call_id=self.call_id,
+        )
+        self.post_message(TicketOpened(ticket))
+
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        """Not logged: the dialog stays open with the customer's words and says why."""
+        if is_connection_error(exc):
+            self.telesales.database_failed(exc)
+            self._failed(t("complaint.db_down"))
+        else:
+            self._failed(str(exc))
 
     def _failed(self, message: str) -> None:
         self.busy = False
         self.query_one("#complaint-error", Static).update(Text(message))
 
-    def _created(self, ticket: TicketRow) -> None:
+    @on(TicketOpened)
+    def _created(self, message: TicketOpened) -> None:
+        ticket = message.ticket
         self.ticket = ticket
         self.busy = False
         zone = self.telesales.settings.zone
