@@ -7,7 +7,8 @@ the `quota_usage` / `supply_usage` counters with one conditional upsert each,
 
     INSERT ... ON CONFLICT (key) DO UPDATE SET used_qty = used_qty + :q WHERE used_qty + :q <= :limit
 
-which PostgreSQL executes atomically under READ COMMITTED (the row is locked and the condition re-read on its
+(the quota check: `_consume_quota_and_supply`, with the limits from `_quota_and_supply_limits`), which
+PostgreSQL executes atomically under READ COMMITTED (the row is locked and the condition re-read on its
 newest version) and SQLite runs inside `BEGIN IMMEDIATE` (`db.engine.write_transaction`), so two terminals can
 never both take the last carton. Counters are touched in one global order (the customer's own quota rows, then
 the shared supply rows, each by product id), so concurrent orders cannot deadlock; the order, its lines and the
@@ -316,7 +317,7 @@ def _raise_input(problems: list[tuple[int, LineProblem]], what: str) -> None:
     raise OrderInputError(message, kind=ordered[0].reason, lines=ordered)
 
 
-def _limits(
+def _quota_and_supply_limits(
     conn: Connection, week: date, customer: _Customer, product_ids: Sequence[int]
 ) -> dict[int, tuple[int | None, int | None]]:
     """Each product's (quota for this customer, week's supply total); None means no limit."""
@@ -348,7 +349,7 @@ def _upsert(conn: Connection) -> Any:
     return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
-def _take(conn: Connection, table: Any, key: dict[str, Any], qty: int, limit: int | None) -> bool:
+def _take_counter(conn: Connection, table: Any, key: dict[str, Any], qty: int, limit: int | None) -> bool:
     """Add `qty` to a usage counter if it stays within `limit`, in one atomic statement; False if it would not.
 
     A missing counter is created holding `qty`; `qty > limit` is refused before that, since a new counter starts
@@ -413,7 +414,7 @@ def _take_supply(conn: Connection, week: date, takes: dict[int, int], totals: di
     return {int(pid) for pid in conn.execute(stmt).scalars()}
 
 
-def _apply_changes(
+def _consume_quota_and_supply(
     conn: Connection,
     week: date,
     customer_id: int,
@@ -437,7 +438,7 @@ def _apply_changes(
             _give_back(conn, QUOTA_USAGE, key, -delta)
             continue
         quota = limits.get(pid, (None, None))[0]
-        if delta > 0 and not _take(conn, QUOTA_USAGE, key, delta, quota):
+        if delta > 0 and not _take_counter(conn, QUOTA_USAGE, key, delta, quota):
             assert quota is not None
             left = max(0, quota - _used(conn, QUOTA_USAGE, key) + held.get(pid, 0))
             failures.append((pid, QUOTA_EXCEEDED, quota, left))
@@ -631,7 +632,7 @@ def place_order(
         if call_id is not None and conn.execute(select(col(Call.id)).where(col(Call.id) == call_id)).first() is None:
             raise OrderInputError(f"unknown call {call_id}; nothing was placed", kind=UNKNOWN_CALL)
         _check_cutoff(customer, monday, settings, at, [(code, qty) for _, code, qty in good], "order")
-        limits = _limits(conn, monday, customer, sorted(wanted))
+        limits = _quota_and_supply_limits(conn, monday, customer, sorted(wanted))
         # The order, its lines and the audit row go in first and the shared counters last, so the counter rows
         # other terminals queue for are held only from their update to the commit.
         order_id = int(
@@ -660,7 +661,9 @@ def place_order(
         }
         _audit(conn, at, operator, "order_placed", order_id, detail)
         deltas = {pid: qty for pid, (_, _, qty) in wanted.items()}
-        _raise_refused(_apply_changes(conn, monday, customer.id, deltas, limits, {}), wanted, customer, "order")
+        _raise_refused(
+            _consume_quota_and_supply(conn, monday, customer.id, deltas, limits, {}), wanted, customer, "order"
+        )
         return PlacedOrder(order_id, customer.code, customer.name, monday, "placed", at, operator, view, None, call_id)
 
     return _write(engine, "placing the order", attempt)
@@ -772,8 +775,10 @@ def amend_order(
         held = {pid: qty for pid, (_, qty) in stored.lines.items()}
         deltas = {pid: wanted[pid][2] - held.get(pid, 0) for pid in wanted}
         deltas.update({pid: -qty for pid, qty in held.items() if pid not in wanted})
-        limits = _limits(conn, stored.week, customer, sorted(pid for pid, d in deltas.items() if d > 0))
-        failures = _apply_changes(conn, stored.week, customer.id, deltas, limits, held)
+        limits = _quota_and_supply_limits(
+            conn, stored.week, customer, sorted(pid for pid, d in deltas.items() if d > 0)
+        )
+        failures = _consume_quota_and_supply(conn, stored.week, customer.id, deltas, limits, held)
         _raise_refused(failures, wanted, customer, "amend")
         for pid, (line_id, _) in stored.lines.items():
             if pid not in wanted:
@@ -811,7 +816,7 @@ def cancel_order(engine: Engine, settings: Settings, order_id: int, *, operator:
         lines = [(stored.codes[pid], qty) for pid, (_, qty) in stored.lines.items()]
         _check_cutoff(customer, stored.week, settings, at, [(c, q) for c, q in lines], "cancel")
         deltas = {pid: -qty for pid, (_, qty) in stored.lines.items()}
-        _apply_changes(conn, stored.week, customer.id, deltas, {}, {})
+        _consume_quota_and_supply(conn, stored.week, customer.id, deltas, {}, {})
         conn.execute(update(ORDER).where(ORDER.c.id == order_id).values(status="cancelled", changed_at=at))
         detail = {
             "customer": customer.code,
