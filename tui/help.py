@@ -19,13 +19,7 @@ from tui.keys import bind
 class HelpScreen(ModalScreen[None]):
     """The keys as (key, what it does, longer explanation) rows, built by the app from the active bindings."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    #help-box { width: 76; max-height: 22; height: auto; border: round $accent; padding: 0 1;
-                background: $panel; overflow-y: auto; }
-    #help-box > Static { width: 100%; }
-    #help-title { text-style: bold; }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("escape", "close", "close", id="help.close"),
         bind("f1", "close", "close", id="help.close_f1", show=False),

@@ -44,7 +44,7 @@ from tui.widgets.banner import DbBanner
 class QuantityDialog(Dialog[int | None]):
     """How many cartons, when none was heard (or to change a line)."""
 
-    DEFAULT_CSS = "QuantityDialog > Vertical { width: 44; }"
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("escape", "cancel", "cancel", id="qty.cancel"),
     ]
@@ -96,9 +96,7 @@ def problem_text(p: LineProblem) -> str:
 class ReadbackScreen(Dialog[PlacedOrder | None]):
     """Every line as it will be read out, with what might be misheard; Enter places the order."""
 
-    DEFAULT_CSS = """
-    ReadbackScreen #readback-lines { height: auto; max-height: 14; }
-    """
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("enter", "place", "place", id="readback.place", display="Enter"),
         bind("escape", "back", "back_draft", id="readback.back"),
@@ -220,10 +218,7 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
 class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
     """How the call ended; a callback needs a time (HH:MM today, or YYYY-MM-DD HH:MM)."""
 
-    DEFAULT_CSS = """
-    OutcomeScreen > Vertical { width: 56; }
-    OutcomeScreen OptionList { height: auto; max-height: 9; }
-    """
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("escape", "cancel", "back_call", id="outcome.cancel"),
         bind("tab", "app.focus_next", "next_field", id="outcome.tab", show=False),
@@ -306,10 +301,7 @@ class ComplaintScreen(Dialog[TicketRow | None]):
     """Log a complaint without leaving the call: category, the customer's words, then the reply time to
     read out."""
 
-    DEFAULT_CSS = """
-    ComplaintScreen OptionList { height: 6; }
-    ComplaintScreen #promise { height: auto; color: $success; text-style: bold; }
-    """
+    CSS_PATH = "dialogs.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("escape", "close", "back_call", id="complaint.close"),
         bind("tab", "app.focus_next", "next_field", id="complaint.tab", show=False),
