@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
@@ -29,8 +29,17 @@ if TYPE_CHECKING:
     from orders.users import LoginError, SignedIn
 
 
+class Reply(Message, bubble=False):
+    """A worker's answer to the screen (or app) that started it: it does not bubble, so a screen's failure is
+    never mistaken by the app for its own, and an unhandled answer goes nowhere."""
+
+    def __init_subclass__(cls, bubble: bool | None = False, **kwargs: Any) -> None:
+        # Textual's default for a subclass is to bubble again; an answer stays with whoever asked
+        super().__init_subclass__(bubble=bubble, **kwargs)
+
+
 @dataclass
-class WorkFailed(Message):
+class WorkFailed(Reply):
     """A worker raised: `BaseScreen` (or the app, for its own workers) decides what the user sees."""
 
     error: BaseException
@@ -38,7 +47,7 @@ class WorkFailed(Message):
 
 
 @dataclass
-class Refused(Message):
+class Refused(Reply):
     """A rule of `orders/` said no (a plan made twice, a role that may not): said to the user, nothing changed."""
 
     text: str
@@ -48,7 +57,7 @@ class Refused(Message):
 
 
 @dataclass
-class CatalogLoaded(Message):
+class CatalogLoaded(Reply):
     """The matcher index and the catalog's prices, built after sign-in."""
 
     matcher: MatchIndex
@@ -56,14 +65,14 @@ class CatalogLoaded(Message):
 
 
 @dataclass
-class SeasonLoaded(Message):
+class SeasonLoaded(Reply):
     """The week's seasonal index for suggestions (loaded after the catalog: the brand box does not wait)."""
 
     season: Season
 
 
 @dataclass
-class DatabaseProbed(Message):
+class DatabaseProbed(Reply):
     """The app's probe while the database is down: did it answer?"""
 
     answered: bool
@@ -73,22 +82,22 @@ class DatabaseProbed(Message):
 
 
 @dataclass
-class DemoDetected(Message):
+class DemoDetected(Reply):
     """The database is the demo: the sign-in screen shows its logins."""
 
 
 @dataclass
-class SignInAccepted(Message):
+class SignInAccepted(Reply):
     user: SignedIn
 
 
 @dataclass
-class SignInRefused(Message):
+class SignInRefused(Reply):
     error: LoginError
 
 
 @dataclass
-class SignInFailed(Message):
+class SignInFailed(Reply):
     """The database could not answer the sign-in; `error` is its first line."""
 
     error: str
@@ -98,7 +107,7 @@ class SignInFailed(Message):
 
 
 @dataclass
-class QueueLoaded(Message):
+class QueueLoaded(Reply):
     entries: list[QueueEntry]
 
 
@@ -106,14 +115,14 @@ class QueueLoaded(Message):
 
 
 @dataclass
-class CallOpened(Message):
+class CallOpened(Reply):
     """The call's row exists in the database (its id goes into the draft)."""
 
     call_id: int
 
 
 @dataclass
-class CallViewLoaded(Message):
+class CallViewLoaded(Reply):
     """The customer card, suggestion and week limits, and the shop's habits for ranking candidates."""
 
     view: CallView
@@ -121,34 +130,34 @@ class CallViewLoaded(Message):
 
 
 @dataclass
-class ScriptLoaded(Message):
+class ScriptLoaded(Reply):
     script: PreparedScript
 
 
 @dataclass
-class ScriptFailed(Message):
+class ScriptFailed(Reply):
     """The script could not be prepared (a bad script file): the call goes on without it."""
 
     error: str
 
 
 @dataclass
-class CallFinished(Message):
+class CallFinished(Reply):
     outcome: str
 
 
 @dataclass
-class OrderPlaced(Message):
+class OrderPlaced(Reply):
     order: PlacedOrder
 
 
 @dataclass
-class OrderRefused(Message):
+class OrderRefused(Reply):
     error: PlacementError
 
 
 @dataclass
-class TicketOpened(Message):
+class TicketOpened(Reply):
     ticket: TicketRow
 
 
@@ -156,23 +165,23 @@ class TicketOpened(Message):
 
 
 @dataclass
-class DashboardLoaded(Message):
+class DashboardLoaded(Reply):
     dashboard: Dashboard
 
 
 @dataclass
-class RetentionLoaded(Message):
+class RetentionLoaded(Reply):
     rows: list[RetentionRow]
 
 
 @dataclass
-class RetentionPlanned(Message):
+class RetentionPlanned(Reply):
     shop: str
     due_at: datetime
 
 
 @dataclass
-class CoverageLoaded(Message):
+class CoverageLoaded(Reply):
     week: date
     by: GroupBy
     rows: list[CoverageRow]
@@ -182,7 +191,7 @@ class CoverageLoaded(Message):
 
 
 @dataclass
-class TicketsLoaded(Message):
+class TicketsLoaded(Reply):
     """A page of the lead's queue for the filter it was asked with (a newer filter ignores it)."""
 
     flt: QueueFilter
@@ -192,12 +201,12 @@ class TicketsLoaded(Message):
 
 
 @dataclass
-class TicketViewLoaded(Message):
+class TicketViewLoaded(Reply):
     view: TicketView
 
 
 @dataclass
-class TicketChanged(Message):
+class TicketChanged(Reply):
     """A change to a ticket was saved; the dialog closes with the updated row."""
 
     ticket: TicketRow
