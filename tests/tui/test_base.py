@@ -48,6 +48,18 @@ class Probe(BaseScreen[None]):
         self.query_one("#out", Static).update(message.text)
 
 
+def make_app(engine: Engine, tmp_path: Path) -> TelesalesApp:
+    return TelesalesApp(engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+
+
+async def load(pilot: object, screen: Probe, failure: BaseException | None) -> None:
+    """Run the screen's worker and let its answer arrive; the worker always ends normally, its failure
+    travelling as a message."""
+    screen.load(failure)
+    await screen.app.workers.wait_for_complete()
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
 def lost_connection() -> OperationalError:
     return OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
 
@@ -55,13 +67,11 @@ def lost_connection() -> OperationalError:
 async def test_a_lost_database_in_a_worker_is_the_banner_then_the_screen_hears_it_is_back(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    app = TelesalesApp(sqlite_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    app = make_app(sqlite_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = Probe()
         await app.push_screen(screen)
-        screen.load(lost_connection())
-        await app.workers.wait_for_complete()  # the worker ends normally: its failure travelled as a message
-        await pilot.pause()
+        await load(pilot, screen, lost_connection())
         assert app.db_down and screen.lost == ["probe-load"]
         assert screen.query_one(DbBanner).has_class("shown")
         assert "server closed the connection" in app.db_error
@@ -76,17 +86,13 @@ async def test_a_lost_database_in_a_worker_is_the_banner_then_the_screen_hears_i
 async def test_a_fault_is_a_notice_and_a_refusal_a_sentence_and_the_app_keeps_running(
     sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    app = TelesalesApp(sqlite_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    app = make_app(sqlite_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = Probe()
         await app.push_screen(screen)
-        screen.load(ValueError("一个程序错误"))
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await load(pilot, screen, ValueError("一个程序错误"))
         assert not app.db_down and screen.lost == []
         assert any("一个程序错误" in str(n.message) for n in app._notifications)
-        screen.load(None)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await load(pilot, screen, None)
         assert "已有计划" in str(screen.query_one("#out", Static).content)
         assert app.is_running and app.screen is screen
