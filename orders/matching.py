@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -557,6 +557,28 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class TypedFit:
+    """How well what was typed fits one product *by sound*: a hanzi typed exactly counts no more than a homophone.
+
+    The read-back asks whether another product fits the typed text as well as the chosen one; comparing sounds,
+    not characters, is what makes 钟华 fit 中华 and 「hongmei」 fit both 红梅 and 红玫王. `typed` is the share of the
+    typed text explained, `product` the share of the product's best surface covered, `contradictions` the spec
+    words typed that the product contradicts; `exact` says the typed pieces are exactly one of the product's
+    names or aliases (in any order: 「蓝 软 芙蓉王」), which needs no confirmation at all.
+    """
+
+    typed: float
+    product: float
+    contradictions: int
+    exact: bool
+
+    @property
+    def score(self) -> float:
+        """On the matcher's own 0–100 scale, so a gap between two fits reads like a gap between two scores."""
+        return 100.0 * (0.62 * self.typed + 0.38 * self.product) - CONTRADICTION_PENALTY * self.contradictions
+
+
+@dataclass(frozen=True)
 class MatchResult:
     """The contract's shape: query as typed, cartons heard (or None), best candidates first, score 0–100."""
 
@@ -693,6 +715,58 @@ class MatchIndex:
         ranked = self._rank(scored, query, context)
         candidates = tuple(Candidate(e.item.code, e.item.name, round(s, 1)) for s, e in ranked[:limit])
         return MatchResult(query, quantity, candidates, note)
+
+    # -------------------------------------------------------------------------------------------- read-back
+
+    def _parses(self, typed: str) -> list[_Query]:
+        """The readings `match` considers: quantity taken out, and for a bare number also the number kept."""
+        heard = extract_quantity(typed[: MAX_QUERY_CHARS * 4])
+        parses = [_parse(heard.rest[:MAX_QUERY_CHARS], self._fillers)]
+        if heard.bare and heard.cartons is not None:
+            parses.append(_parse(normalise(typed)[:MAX_QUERY_CHARS], self._fillers))
+        return [q for q in parses if q.items]
+
+    def is_exact(self, typed: str, code: str) -> bool:
+        """What was typed is exactly one of the product's names or aliases, its pieces in any order, quantity and
+        fillers aside: 「中华软的两条」 for 中华(软). Pinyin and initials are never exact: a homophone fits them too."""
+        entry = self._entries.get(code)
+        if entry is None:
+            return False
+        names = {tuple(sorted(t.text for t in surf)) for surf in entry.surfaces}
+        return any(tuple(sorted(it.text for it in q.items)) in names for q in self._parses(typed))
+
+    def typed_fit(self, typed: str, code: str) -> TypedFit | None:
+        """How `typed` fits product `code` by sound (see `TypedFit`); None for an unknown code or nothing typed."""
+        entry = self._entries.get(code)
+        if entry is None:
+            return None
+        best: TypedFit | None = None
+        for query in self._parses(typed):
+            # Masking the typed characters leaves only their sounds: 中 typed and 钟 typed then fit 中华 alike.
+            by_sound = _Query(
+                tuple(replace(it, text="\0" + it.text) if it.kind == "h" else it for it in query.items),
+                query.specs,
+                query.features,
+            )
+            fit = _fit(by_sound, entry)
+            found = TypedFit(fit.qcov, fit.pcov, fit.contradictions, False)
+            if best is None or found.score > best.score:
+                best = found
+        if best is None:
+            return None
+        return replace(best, exact=self.is_exact(typed, code))
+
+    def says_apart(self, typed: str, code: str, other: str) -> bool:
+        """The typed characters include, exactly, every character by which `code`'s name differs from `other`'s:
+        「软中华」 says 软, which sets 中华(软) apart from 中华(硬). False when `code`'s name adds nothing to `other`'s
+        (中华(细支) beside 中华(金细支)): then only the fit can tell them apart."""
+        mine, theirs = self._entries.get(code), self._entries.get(other)
+        if mine is None or theirs is None or not mine.surfaces or not theirs.surfaces:
+            return False
+        own = {t.text for t in mine.surfaces[0]} - {t.text for t in theirs.surfaces[0]}
+        if not own:
+            return False
+        return any(own <= {it.text for it in q.items} for q in self._parses(typed))
 
     def _score(self, parsed: _Query) -> list[tuple[float, _Entry, bool]]:
         postings = self._postings
