@@ -12,11 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orders.drafts import DraftLine
-from orders.matching import Candidate
+from orders.matching import Candidate, MatchIndex
 from orders.suggest import Lang
 
 CN_DIGITS = "零一两三四五六七八九"
-CLOSE_RUNNER_UP = 8.0  # a runner-up this close to the chosen candidate is a mishearing risk worth a flag
+# Without the typed text only a near tie is a risk worth a flag: at 8 points nearly every line was flagged.
+CLOSE_RUNNER_UP = 1.0
+# With it: a neighbour whose fit by sound to what was typed is this close to the chosen one's (0–100 scale).
+SOUND_GAP = 3.0
 
 
 @dataclass(frozen=True)
@@ -45,14 +48,43 @@ def readout(line: DraftLine, lang: Lang) -> str:
     return f"{line.name},{cartons_words(line.qty)}"
 
 
-def sounds_like(chosen: Candidate, candidates: Sequence[Candidate]) -> str | None:
-    """The product the customer may have meant instead of `chosen`: the best other candidate, when the matcher
-    scored it within `CLOSE_RUNNER_UP` of the chosen one. Kept on the draft line, it becomes the read-back's
-    `sounds_like` flag, so the order taker names both before the customer hears the wrong one."""
+def sounds_like(
+    chosen: Candidate,
+    candidates: Sequence[Candidate],
+    *,
+    typed: str | None = None,
+    matcher: MatchIndex | None = None,
+) -> str | None:
+    """The product the customer may have meant instead of `chosen`, or None. Kept on the draft line, it becomes
+    the read-back's `sounds_like` flag, so the order taker names both before the customer hears the wrong one.
+
+    A flag on every line is a flag nobody hears, so with `typed` (what the order taker typed for the line) and
+    `matcher` it names a neighbour only when that neighbour fits what was typed about as well as `chosen` does,
+    judged by sound (`MatchIndex.typed_fit`): a homophone or dialect reading of the part that tells them apart
+    (「hongmei」 for 红梅 and 红玫王), initials both fit, a spec the typed text left unsaid (「玉溪」: 硬 or 软?).
+    Never when the typed text is exactly one of `chosen`'s names or aliases, nor against a neighbour whose
+    difference from `chosen` was typed in exact characters (「软中华」 is not 中华(硬)), nor against one that
+    contradicts a spec word typed. Without them only a runner-up the matcher scored as nearly tied
+    (`CLOSE_RUNNER_UP`) is named.
+    """
     others = [c for c in candidates if c.code != chosen.code]
-    if others and abs(others[0].score - chosen.score) <= CLOSE_RUNNER_UP:
-        return others[0].name
-    return None
+    if not others:
+        return None
+    mine = matcher.typed_fit(typed, chosen.code) if typed is not None and matcher is not None else None
+    if typed is None or matcher is None or mine is None:
+        return others[0].name if abs(others[0].score - chosen.score) <= CLOSE_RUNNER_UP else None
+    if mine.exact:
+        return None
+    best: tuple[float, str] | None = None
+    for other in others:
+        if matcher.says_apart(typed, chosen.code, other.code):
+            continue
+        theirs = matcher.typed_fit(typed, other.code)
+        if theirs is None or theirs.contradictions > mine.contradictions:
+            continue
+        if theirs.score >= mine.score - SOUND_GAP and (best is None or theirs.score > best[0]):
+            best = (theirs.score, other.name)
+    return best[1] if best is not None else None
 
 
 def line_flags(
