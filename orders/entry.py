@@ -832,15 +832,17 @@ class _Listener:
 
     def _end(self) -> None:
         if self.correction and self.pending:
-            # 「软中华三条 不是 是硬的」: the last line becomes this product, keeping its quantity; in
-            # 「不是芙蓉王 是利群」 the product named first is the one denied
-            m = self.pending[-1]
-            heard = self.heard_of(m, None)
-            pick = self.resolve(m, heard)
-            if isinstance(pick, Unclear):
-                self.unclear.append(pick)
-            else:
-                self._replace(pick, None, heard)
+            # 「软中华三条 不是 是硬的」: the last line becomes the product named, keeping its quantity; in
+            # 「不是芙蓉王 是利群」 the product named first is the one denied, so the last one that is clear wins
+            picked = False
+            for m in reversed(self.pending):
+                heard = self.heard_of(m, None)
+                pick = self.resolve(m, heard)
+                if isinstance(pick, Unclear):
+                    self.unclear.append(pick)
+                elif not picked:
+                    self._replace(pick, None, heard)
+                    picked = True
             self.pending = []
             return
         if self.op == "remove" and not self.pending:
