@@ -52,7 +52,8 @@ _KEYWORDS: dict[str, tuple[str, str]] = {
         w: ("op", "remove")
         for w in ("不要了", "不要", "去掉", "删掉", "删了", "删除", "取消", "拿掉", "退掉", "不订了", "不拿了")
     },
-    **{w: ("op", "set") for w in ("改成", "改为", "改一下", "一共", "总共", "总数", "变成")},
+    **{w: ("op", "set") for w in ("改成", "改为", "改一下", "变成")},
+    **{w: ("op", "total") for w in ("一共", "总共", "总数")},
     **{w: ("corr", "") for w in ("不对", "不是", "哦不", "噢不", "错了", "说错了", "不不")},
     **{w: ("each", "") for w in ("各", "都", "分别", "每样", "每种", "各来")},
     **{w: ("sep", "and") for w in ("和", "跟", "还有", "、", "以及", "另外")},
@@ -178,6 +179,7 @@ class _Lexicon:
 
     def __init__(self, index: MatchIndex) -> None:
         words: dict[str, set[str]] = {}
+        codes: dict[str, set[str]] = {}
         self.brand_of: dict[str, str] = {}
         self.codes_of: dict[str, list[str]] = {}
         self.numbers: dict[str, set[str]] = {}
@@ -196,7 +198,9 @@ class _Lexicon:
             for word in plain:
                 if len(word) >= 2 and not word.isdigit() and word not in _SPECS:
                     words.setdefault(word, set()).add(brand)
+                    codes.setdefault(word, set()).add(item.code)
         self.words = {w: frozenset(b) for w, b in words.items()}
+        self.word_codes = {w: frozenset(c) for w, c in codes.items()}
         self.max_len = max((len(w) for w in self.words), default=0)
         self.brands = frozenset(self.codes_of)
         self.brand_keys: dict[str, str] = {}
@@ -367,7 +371,8 @@ class _Grouper:
             elif tok.kind == "digits":
                 self._number(tok)
             elif tok.kind in ("space", "filler"):
-                self._close()
+                if self.current is None or not self.current.spec_only:
+                    self._close()  # 「硬的云烟」: spec words wait for the brand they go with
             else:
                 self._close()
                 self.reopenable = None
@@ -385,7 +390,7 @@ class _Grouper:
             m.add(tok)
             return
         if tok.kind == "word":
-            if m.named and not ((m.brands or self.brands_of(m)) & tok.brands):
+            if m.named and not self._same_product(m, tok):
                 self._restart(tok)  # 利群芙蓉王: two brands, two products
             else:
                 m.add(tok)  # 黄鹤楼 + 硬1916: a sub-name of the same brand
@@ -410,6 +415,18 @@ class _Grouper:
                 m.add(tok)  # 玉溪软, 芙蓉王硬的
         else:
             m.add(tok)
+
+    def _same_product(self, m: _Mention, tok: _Tok) -> bool:
+        """Whether catalog word `tok` goes on naming the product `m` names: a brand and a sub-name of it
+        (黄鹤楼 + 硬1916), or two words of one product; two nicknames of one brand (祥云起源) are two products."""
+        if not (m.brands or self.brands_of(m)) & tok.brands:
+            return False
+        words = [p.text for p in m.pieces if p.kind == "word"]
+        brands = self.lex.brands
+        if not words or tok.text in brands or any(w in brands for w in words):
+            return True
+        mine = self.lex.word_codes.get(tok.text, frozenset())
+        return any(mine & self.lex.word_codes.get(w, frozenset()) for w in words)
 
     def _qualifies(self, m: _Mention, text: str) -> bool:
         brands = m.brands or self.brands_of(m)
@@ -748,7 +765,9 @@ class _Listener:
 
     def _on_qty(self, q: _Tok) -> None:
         if not self.pending:
-            self.pre_qty = q  # 「两条软中华」: the count came first (or 「改成八条」: no product at all)
+            self.pre_qty = q  # 「两条软中华」: the count came first (or 「三条吧」: no product at all)
+            if self.correction or self.op == "set":
+                self._flush()  # 「哦不 六条」, 「改成八条」: the count is for the last line, whatever follows
             return
         targets = self.pending if self.each else self.pending[-1:]
         if not self.each:
