@@ -86,8 +86,9 @@ def _parse_draft_options(values: Sequence[str], index: MatchIndex) -> tuple[Draf
 
 
 def _request(raw: str, customer: str | None) -> tuple[str, str | None, Any]:
-    """(text, customer, draft) of one input line: a JSON object, or plain text with an empty draft."""
-    if not raw.lstrip().startswith("{"):
+    """(text, customer, draft) of one input line: a JSON object, or plain text with an empty draft. A line that
+    starts like JSON and is not a valid request is an error, never an utterance."""
+    if not raw.lstrip().startswith(("{", "[")):
         return raw, customer, []
     try:
         data = json.loads(raw)
