@@ -42,6 +42,7 @@ NO_LAST_ORDER = "no_last_order"
 
 CLEAR_SCORE = 50.0  # below this the matcher's best is a guess, not a product heard
 CANDIDATES = 5
+MAX_MENTION = 24  # no product is named by more; a longer run is noise, and matching it costs the most
 
 _SAME = re.compile(r"老样子|老规矩|照旧|照常|(?:跟|和|同|照|按)上(?:周|次|回|一次|个?礼拜|个?星期)(?:一样|那样|的)?")
 # keyword → (kind, value); kind "op" changes how the next quantity applies, "sep" only separates items.
@@ -549,7 +550,7 @@ class _Listener:
     def match(self, text: str) -> MatchResult:
         found = self._matches.get(text)
         if found is None:
-            found = self.index.match(text, CANDIDATES, self.shop.context)
+            found = self.index.match(text[:MAX_MENTION], CANDIDATES, self.shop.context)
             self._matches[text] = found
         return found
 
