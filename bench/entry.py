@@ -27,7 +27,7 @@ from match import load_catalog, synthetic  # bench/match.py: the same catalogs t
 from db import migrate
 from db.csv_import import import_file
 from db.engine import make_engine
-from orders.entry import DraftItem, Shop, _lexicon, apply_utterance
+from orders.entry import DraftItem, Shop, apply_utterance, prepare
 from orders.match_data import load_shop
 from orders.matching import MatchIndex
 
@@ -120,7 +120,7 @@ def main() -> int:
         big = MatchIndex.build(items)
         built = time.perf_counter() - start
         start = time.perf_counter()
-        _lexicon(big)  # what the first utterance on a fresh index pays once
+        prepare(big)  # what the first utterance on a fresh index pays once
         lex = time.perf_counter() - start
         times = latency(big, shops, cases, args.rounds)
         print(
