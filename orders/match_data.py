@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from db.engine import write_transaction
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PICK, PRODUCT
 from orders.clock import now
+from orders.entry import DraftItem, Shop
 from orders.matching import CatalogItem, RankContext, query_key
 
 
@@ -142,3 +143,41 @@ def remember_pick(
             )
         conn.execute(stmt)
     return key
+
+
+def last_order(engine: Engine, code: str) -> tuple[DraftItem, ...]:
+    """The lines of the shop's last order, as they were listed: an order placed here when it is at least as
+    recent as the ERP history's last date (the ERP catches up later), else that date's history lines."""
+    cid = customer_id(engine, code)
+    with engine.connect() as conn:
+        last_day = conn.execute(select(func.max(HISTORY.c.order_date)).where(HISTORY.c.customer_id == cid)).scalar()
+        placed = conn.execute(
+            select(ORDER.c.id, ORDER.c.placed_at)
+            .where(and_(ORDER.c.customer_id == cid, ORDER.c.status == "placed"))
+            .order_by(ORDER.c.placed_at.desc(), ORDER.c.id.desc())
+            .limit(1)
+        ).first()
+        if placed is not None and (last_day is None or placed.placed_at.date() >= last_day):
+            rows = conn.execute(
+                select(PRODUCT.c.code, ORDER_LINE.c.qty)
+                .join(PRODUCT, PRODUCT.c.id == ORDER_LINE.c.product_id)
+                .where(ORDER_LINE.c.order_id == placed.id)
+                .order_by(ORDER_LINE.c.id)
+            ).all()
+        elif last_day is not None:
+            rows = conn.execute(
+                select(PRODUCT.c.code, HISTORY.c.qty)
+                .join(PRODUCT, PRODUCT.c.id == HISTORY.c.product_id)
+                .where(and_(HISTORY.c.customer_id == cid, HISTORY.c.order_date == last_day))
+                .order_by(HISTORY.c.id)
+            ).all()
+        else:
+            rows = []
+    return tuple(DraftItem(str(c), int(q)) for c, q in rows if q and q > 0)
+
+
+def load_shop(engine: Engine, code: str | None) -> Shop:
+    """What `orders.entry` needs of the customer on the line, read once per call; `Shop()` for nobody."""
+    if code is None:
+        return Shop(rank_context(engine, None), ())
+    return Shop(rank_context(engine, code), last_order(engine, code))

@@ -20,7 +20,7 @@ import heapq
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -546,6 +546,11 @@ def _fit(query: _Query, entry: _Entry) -> _Fit:
     return _Fit(qcov, pcov, contradictions, digits_matched)
 
 
+def _digit_words(entry: _Entry) -> frozenset[str]:
+    """The numbers a product is named by (1916, 777, 8): a number said after its brand may be one of them."""
+    return frozenset(t.text for surf in entry.surfaces for t in surf if t.kind == "d")
+
+
 # ------------------------------------------------------------------------------------------------ results
 
 
@@ -636,6 +641,7 @@ class MatchIndex:
         self._by_id: list[_Entry | None] = []
         self._postings: dict[str, list[int]] = {}
         self._fillers: tuple[str, ...] = FILLERS
+        self._version = 0
 
     @classmethod
     def build(cls, items: Iterable[CatalogItem]) -> MatchIndex:
@@ -650,6 +656,28 @@ class MatchIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def version(self) -> int:
+        """Changes with every upsert or removal, so what is derived from the catalog knows when to rebuild."""
+        return self._version
+
+    def product(self, code: str) -> CatalogItem | None:
+        entry = self._entries.get(code)
+        return entry.item if entry is not None else None
+
+    def products(self) -> Iterator[CatalogItem]:
+        return (entry.item for entry in self._entries.values())
+
+    def specs(self, code: str) -> Mapping[str, frozenset[str]]:
+        """The product's spec words by category (pack, style, colour, capsule), as the matcher reads its name."""
+        entry = self._entries.get(code)
+        return entry.specs if entry is not None else {}
+
+    def numbers(self, code: str) -> frozenset[str]:
+        """The numbers in the product's name and aliases (1916 for 黄鹤楼(硬1916))."""
+        entry = self._entries.get(code)
+        return _digit_words(entry) if entry is not None else frozenset()
+
     def upsert(self, item: CatalogItem) -> None:
         """Add or replace one product (a catalog import touched it) without rebuilding the rest."""
         self.remove(item.code)
@@ -660,6 +688,7 @@ class MatchIndex:
         entry = self._entries.pop(code, None)
         if entry is None:
             return
+        self._version += 1
         pid = self._ids.pop(code)
         self._by_id[pid] = None
         for feat in _features_of(entry.surfaces):
@@ -670,6 +699,7 @@ class MatchIndex:
                     del self._postings[feat]
 
     def _add(self, entry: _Entry) -> None:
+        self._version += 1
         code = entry.item.code
         pid = len(self._by_id)
         self._by_id.append(entry)
@@ -710,7 +740,9 @@ class MatchIndex:
             # 「黄鹤楼 1916」: a bare number that names a product is part of the name, not a count.
             whole = _parse(normalise(query)[:MAX_QUERY_CHARS], self._fillers)
             as_name = self._score(whole)
-            if as_name and as_name[0][2] and (not scored or as_name[0][0] > scored[0][0] + 5):
+            # Only the whole number: 「黄鹤楼 1」 is one carton, not the start of 1916.
+            named = as_name and as_name[0][2] and heard.said.strip() in _digit_words(as_name[0][1])
+            if named and (not scored or as_name[0][0] > scored[0][0] + 5):
                 scored, quantity = as_name, None
         ranked = self._rank(scored, query, context)
         candidates = tuple(Candidate(e.item.code, e.item.name, round(s, 1)) for s, e in ranked[:limit])

@@ -112,23 +112,7 @@ def extract_quantity(text: str) -> Quantity:
     match = _UNIT_RE.search(phrase)
     if match is not None:
         rest = (phrase[: match.start()] + " " + phrase[match.end() :]).strip()
-        if match.group("halfonly"):
-            unit = match.group("unit2")
-            if unit == _CARTON:
-                return Quantity(None, rest, NOTE_FRACTION, said=match.group(0))
-            return Quantity(CARTONS_PER_CASE // 2, rest, said=match.group(0))
-        value = _value(match.group("num"))
-        unit = match.group("unit")
-        half = match.group("half") is not None
-        if value is None:
-            return Quantity(None, rest, NOTE_TOO_LARGE, said=match.group(0))
-        if unit == _CARTON:
-            if half:
-                return Quantity(None, rest, NOTE_FRACTION, said=match.group(0))
-            cartons = value
-        else:
-            cartons = value * CARTONS_PER_CASE + (CARTONS_PER_CASE // 2 if half else 0)
-        return _checked(cartons, rest, match.group(0), bare=False)
+        return _from_unit(match, rest)
     bare = _BARE_RE.search(phrase)
     if bare is not None:
         value = _value(bare.group("num"))
@@ -136,6 +120,34 @@ def extract_quantity(text: str) -> Quantity:
             rest = (phrase[: bare.start()] + " " + phrase[bare.end() :]).strip()
             return _checked(value, rest, bare.group(0), bare=True)
     return Quantity(None, phrase.strip())
+
+
+def read_quantity(text: str, pos: int = 0) -> Quantity | None:
+    """The count said with its unit (条, 件, 半件, 一件半) starting exactly at `pos` of normalised `text`, or None.
+
+    For a reader that walks an utterance left to right: `said` is what it consumed, `rest` is empty.
+    """
+    match = _UNIT_RE.match(text, pos)
+    return _from_unit(match, "") if match is not None else None
+
+
+def _from_unit(match: re.Match[str], rest: str) -> Quantity:
+    if match.group("halfonly"):
+        if match.group("unit2") == _CARTON:
+            return Quantity(None, rest, NOTE_FRACTION, said=match.group(0))
+        return Quantity(CARTONS_PER_CASE // 2, rest, said=match.group(0))
+    value = _value(match.group("num"))
+    unit = match.group("unit")
+    half = match.group("half") is not None
+    if value is None:
+        return Quantity(None, rest, NOTE_TOO_LARGE, said=match.group(0))
+    if unit == _CARTON:
+        if half:
+            return Quantity(None, rest, NOTE_FRACTION, said=match.group(0))
+        cartons = value
+    else:
+        cartons = value * CARTONS_PER_CASE + (CARTONS_PER_CASE // 2 if half else 0)
+    return _checked(cartons, rest, match.group(0), bare=False)
 
 
 def _checked(cartons: int, rest: str, said: str, *, bare: bool) -> Quantity:

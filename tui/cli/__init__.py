@@ -8,6 +8,7 @@ from tui.cli import (  # noqa: F401  isort: skip
     data_cmds,
     db_cmds,
     demo_cmd,
+    entry_cmd,
     match_cmd,
     order_cmds,
     report_cmd,
