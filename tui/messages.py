@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from orders.entry import Shop
+
     from orders.call_view import CallView
     from orders.calls import QueueEntry
     from orders.coverage import CoverageRow, GroupBy
-    from orders.matching import MatchIndex, RankContext
+    from orders.matching import MatchIndex
     from orders.placement import PlacedOrder, PlacementError
     from orders.report import Dashboard
     from orders.retention import RetentionRow
@@ -123,10 +125,10 @@ class CallOpened(Reply):
 
 @dataclass
 class CallViewLoaded(Reply):
-    """The customer card, suggestion and week limits, and the shop's habits for ranking candidates."""
+    """The customer card, suggestion and week limits, and the shop's habits and last order for the brand box."""
 
     view: CallView
-    context: RankContext
+    shop: Shop
 
 
 @dataclass

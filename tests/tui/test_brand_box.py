@@ -1,8 +1,9 @@
-"""The brand box on its own: keystrokes become candidates, Enter announces what was picked, and the box never
-changes a draft or names its parent's actions (the host below has no call screen at all)."""
+"""The brand box on its own: keystrokes become candidates, Enter announces what was said (and the product chosen
+by hand), and the box never changes a draft or names its parent's actions (the host has no call screen)."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 from textual.reactive import reactive
@@ -21,7 +22,7 @@ class Host(App[None]):
     def __init__(self, matcher: MatchIndex | None) -> None:
         super().__init__()
         self.matcher = matcher
-        self.picked: list[BrandBox.Picked] = []
+        self.said: list[BrandBox.Said] = []
         self.typed: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -30,9 +31,9 @@ class Host(App[None]):
     def on_mount(self) -> None:
         self.query_one(BrandBox).input.focus()
 
-    @on(BrandBox.Picked)
-    def _picked(self, message: BrandBox.Picked) -> None:
-        self.picked.append(message)
+    @on(BrandBox.Said)
+    def _said(self, message: BrandBox.Said) -> None:
+        self.said.append(message)
 
     @on(BrandBox.Typed)
     def _typed(self, message: BrandBox.Typed) -> None:
@@ -47,7 +48,7 @@ def candidate_names(app: Host) -> list[str]:
     return [options.line(i).plain for i in range(options.option_count)]
 
 
-async def test_keys_typed_without_a_pause_give_candidates_and_enter_announces_the_highlighted_one() -> None:
+async def test_keys_typed_without_a_pause_give_candidates_and_enter_announces_the_hand_chosen_one() -> None:
     app = Host(MATCHER)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"软中华两条")
@@ -55,32 +56,34 @@ async def test_keys_typed_without_a_pause_give_candidates_and_enter_announces_th
         assert app.typed[-1] == "软中华两条"  # every change announced: the call screen saves it in the draft
         names = candidate_names(app)
         assert names and names[0].startswith("中华(软)")
+        box = app.query_one(BrandBox)
+        assert box.result is not None
+        second = box.result.candidates[1].code
         await pilot.press("down", "enter")
         await pilot.pause()
-        [picked] = app.picked
-        assert not picked.several
-        [heard] = picked.items
-        assert heard.words == "软中华两条" and heard.quantity == 2
-        assert heard.chosen_at == 1 and heard.result is not None
-        assert heard.candidate == heard.result.candidates[1]  # the highlighted one, not the first
-        # the box keeps the line until its parent says what was taken
-        assert app.query_one(BrandBox).input.value == "软中华两条"
-        app.query_one(BrandBox).keep([])
-        await pilot.pause()
-        assert app.query_one(BrandBox).input.value == "" and candidate_names(app) == []
+        [said] = app.said
+        assert said.text == "软中华两条"
+        assert said.chosen == {"软中华两条": second}  # the highlighted one, not the first
+        assert box.input.value == ""  # emptied at Enter: the next entry typed at once lands in an empty line
 
 
-async def test_several_items_in_one_entry_are_announced_in_order_and_unheard_ones_carry_no_candidate() -> None:
+async def test_enter_on_the_first_candidate_chooses_nothing_by_hand_and_what_comes_back_goes_in_front() -> None:
     app = Host(MATCHER)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"rzh2 yx3 zzzz", "enter")
+        await pilot.press(*"rzh2 yx3", "enter", *"frw")  # the next entry typed before the first is dealt with
         await pilot.pause()
-        [picked] = app.picked
-        assert picked.several
-        assert [h.words for h in picked.items] == ["rzh 2", "yx 3", "zzzz"]
-        assert [h.quantity for h in picked.items][:2] == [2, 3]
-        assert picked.items[0].candidate is not None and picked.items[1].candidate is not None
-        assert picked.items[2].candidate is None  # no quantity and no match: the parent leaves it in the box
+        [said] = app.said
+        assert said.text == "rzh2 yx3" and said.chosen == {}
+        box = app.query_one(BrandBox)
+        assert box.input.value == "frw"
+        box.restore(["yx3"])  # what the call screen could not act on
+        await pilot.pause()
+        assert box.input.value == "yx3 frw"
+        box.clear()
+        box.show_said([Text("+ 中华(软) 2")])
+        await pilot.pause()
+        assert candidate_names(app) == []  # said lines are shown, not offered
+        assert "+ 中华(软) 2" in app.query_one(CandidateList).line(0).plain
 
 
 async def test_the_box_offers_candidates_once_the_matcher_is_ready_and_ranks_with_the_shops_habits() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orders.entry import Change, DraftItem, Shop, apply_utterance, load_shop
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -24,10 +25,10 @@ from orders.call_view import CallView, load_call_view
 from orders.calls import QueueEntry, finish_call, record_call, start_call
 from orders.clock import now
 from orders.drafts import Draft, DraftLine
-from orders.match_data import rank_context, remember_pick
-from orders.matching import Candidate, MatchResult, RankContext
+from orders.match_data import remember_pick
+from orders.matching import Candidate
 from orders.placement import PlacedOrder
-from orders.readback import line_flags, sounds_like
+from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
 from tui.i18n import language, t, weekday
@@ -36,7 +37,7 @@ from tui.messages import CallFinished, CallOpened, CallViewLoaded, ScriptFailed,
 from tui.money import amount, yuan
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
-from tui.widgets.brand_box import BrandBox, Heard
+from tui.widgets.brand_box import BrandBox
 
 
 class DraftTable(DataTable[Text]):
@@ -80,7 +81,7 @@ class CallScreen(BaseScreen[None]):
         self.script_name = script
         self.draft: Draft | None = None
         self.view: CallView | None = None
-        self.context: RankContext | None = None
+        self.shop = Shop()  # the shop's habits and last order, for the brand box and for 「老样子」
         self.script: PreparedScript | None = None
         self.step = 0
         self.placed: list[PlacedOrder] = []
@@ -166,7 +167,7 @@ class CallScreen(BaseScreen[None]):
         app = self.telesales
         lang = language()
         view = load_call_view(app.engine, app.settings, self.code, season=app.season, lang=lang)
-        self.post_message(CallViewLoaded(view, rank_context(app.engine, self.code)))
+        self.post_message(CallViewLoaded(view, load_shop(app.engine, self.code)))
         try:
             from scripts_lib.loader import ScriptLibrary
 
@@ -199,12 +200,12 @@ class CallScreen(BaseScreen[None]):
     @on(CallViewLoaded)
     def _view_loaded(self, message: CallViewLoaded) -> None:
         self.view = message.view
-        self.context = message.context
+        self.shop = message.shop
         self._render_info()
         self._render_suggestion()
         self._render_card()
         self._render_draft()
-        self.query_one(BrandBox).set_context(message.context)
+        self.query_one(BrandBox).set_context(message.shop.context)
 
     @on(ScriptLoaded)
     def _script_loaded(self, message: ScriptLoaded) -> None:
@@ -367,65 +368,68 @@ class CallScreen(BaseScreen[None]):
                 out.append("  " + t("call.usual", n=self.view.usual[cand.code]), style="green")
         return out
 
-    @on(BrandBox.Picked)
-    def _picked(self, message: BrandBox.Picked) -> None:
-        """Add what the brand box heard; a single item without a quantity asks for one, and whatever could not
-        be added stays in the box (several items: with a notice naming them)."""
+    @on(BrandBox.Said)
+    def _said(self, message: BrandBox.Said) -> None:
+        """Turn what the shop owner said into draft changes (`orders/entry.py`, the same rules as `telesales
+        entry`), show each change under the brand box, and give back to the box what could not be acted on."""
         box = self.query_one(BrandBox)
-        if not message.several:
-            heard = message.items[0]
-            if heard.candidate is None or heard.result is None:
-                return
-            if heard.quantity is None:
-                self._ask_quantity(heard)
-                return
-            if self._add(heard.candidate, heard.result, heard.quantity, heard.words, picked=heard.chosen_at):
-                box.keep([])
+        matcher = self.telesales.matcher
+        draft = self.draft
+        if matcher is None or draft is None:
+            box.restore([message.text])
+            self.notify(t("call.matcher_loading"), severity="warning")
             return
-        left: list[str] = []
-        for heard in message.items:
-            if (
-                heard.candidate is None
-                or heard.result is None
-                or heard.quantity is None
-                or not self._add(heard.candidate, heard.result, heard.quantity, heard.words, picked=0)
-            ):
-                left.append(heard.words)
-        box.keep(left)
-        if left:
-            self.notify(t("call.left_over", items=" / ".join(left)), severity="warning")
-
-    def _ask_quantity(self, heard: Heard) -> None:
-        from tui.screens.dialogs import QuantityDialog
-
-        chosen, result = heard.candidate, heard.result
-        assert chosen is not None and result is not None
-
-        def done(qty: int | None) -> None:
-            box = self.query_one(BrandBox)
-            if qty is not None and self._add(chosen, result, qty, heard.words, picked=None):
-                box.keep([])
-            box.input.focus()
-
-        self.app.push_screen(QuantityDialog(chosen.name), done)
-
-    def _add(self, cand: Candidate, result: MatchResult, qty: int, heard: str, *, picked: int | None) -> bool:
-        item = self.telesales.items.get(cand.code)
-        if item is not None and not item.active:
-            self.notify(t("call.cannot_order", name=cand.name), severity="error")
-            return False
-        if self.draft is None:
-            return False
-        alternative = sounds_like(cand, result.candidates)
-        price = item.price_fen if item is not None else 0
-        index = self.draft.add(DraftLine(cand.code, cand.name, qty, price, heard=heard, alternative=alternative))
+        before = [DraftItem(line.code, line.qty) for line in draft.lines]
+        result = apply_utterance(message.text, before, matcher, self.shop, chosen=message.chosen)
+        said: list[Text] = []
+        left = [u.heard for u in result.unclear]
+        touched: str | None = None
+        for change in result.changes:
+            item = self.telesales.items.get(change.code)
+            if change.op != "remove" and item is not None and not item.active:
+                self.notify(t("call.cannot_order", name=change.name), severity="error")
+                left.append(change.heard)
+                continue
+            said.append(self._apply_change(draft, change, item.price_fen if item is not None else 0))
+            touched = change.code
+        order = [i.code for i in result.draft]
+        draft.lines.sort(key=lambda line: order.index(line.code) if line.code in order else len(order))
+        for words, code in message.chosen.items():
+            if any(c.code == code and c.heard == words for c in result.changes):
+                self.remember(words, code)  # chosen by hand over the matcher's first: remembered for this shop
+        for unclear in result.unclear:
+            why = t("entry.why." + unclear.reason)
+            said.append(Text(t("entry.unclear", heard=unclear.heard, why=why), style="yellow"))
         self._save()
         self._render_draft()
-        self.query_one("#draft-table", DataTable).move_cursor(row=index)
-        self._go_to_kind("order")
-        if picked:  # the order taker chose other than the matcher's first: remember it for this shop
-            self.remember(heard, cand.code)
-        return True
+        if touched is not None:
+            index = next((i for i, line in enumerate(draft.lines) if line.code == touched), None)
+            if index is not None:
+                self.query_one("#draft-table", DataTable).move_cursor(row=index)
+            self._go_to_kind("order")
+        box.restore(left)
+        box.show_said(said)
+
+    @staticmethod
+    def _apply_change(draft: Draft, change: Change, price_fen: int) -> Text:
+        """One change to the draft, and how it reads under the brand box."""
+        index = next((i for i, line in enumerate(draft.lines) if line.code == change.code), None)
+        if change.op == "remove":
+            if index is not None:
+                draft.remove(index)
+            return Text(f"− {change.name}", style="red")
+        qty = change.qty or 0
+        if index is None:
+            line = DraftLine(change.code, change.name, qty, price_fen, heard=change.heard)
+            line.alternative = change.confusable_with
+            draft.lines.append(line)
+            return Text(f"+ {change.name} {qty}", style="green")
+        line = draft.lines[index]
+        was = line.qty
+        draft.set_qty(index, qty)
+        line.heard = change.heard
+        line.alternative = change.confusable_with
+        return Text(f"{change.name} {was} → {qty}", style="bold")
 
     @db_worker("picks", exclusive=False)
     def remember(self, heard: str, code: str) -> None:

@@ -3,9 +3,10 @@
 One widget holds the typed line (`BrandInput`), the candidates under it (`CandidateList`) and the matching:
 every keystroke asks the in-memory matcher (no I/O) for the last item typed, ranked with this shop's habits.
 The input keeps the focus while Up/Down move the highlight (Toolong's find dialog). Enter does not change the
-draft: the box announces `BrandBox.Picked` with each item heard, its candidate and quantity, and the call
-screen decides (adds the lines, asks for a missing quantity, refuses a discontinued product) and tells the box
-what to keep (`keep`). The box never names its parent's actions.
+draft: the box announces `BrandBox.Said` with the whole utterance (and the product chosen by hand for the item
+being typed, if the order taker moved the highlight), the call screen turns it into draft changes through
+`orders/entry.py`, shows them here (`show_said`) and gives back what it could not act on (`restore`), in front
+of whatever has been typed since. The box never names its parent's actions.
 """
 
 from __future__ import annotations
@@ -34,21 +35,8 @@ if TYPE_CHECKING:
 SHOWN = 5  # candidates under the box: the CandidateList's fixed height
 
 
-@dataclass(frozen=True)
-class Heard:
-    """One item of the entry: the words, and what the matcher made of them (no candidate: nothing matched)."""
-
-    words: str
-    result: MatchResult | None
-    candidate: Candidate | None
-    quantity: int | None
-    # the candidate's place in the list when the order taker chose it by hand (remembered for the shop when it
-    # is not the first); None when nobody chose (a quantity asked afterwards, or several items at once)
-    chosen_at: int | None
-
-
 class BrandBox(Vertical):
-    """The typed line and its candidates; posts `Typed` on every change and `Picked` on Enter."""
+    """The typed line and its candidates; posts `Typed` on every change and `Said` on Enter."""
 
     DEFAULT_CSS = """
     BrandBox { height: auto; }
@@ -70,18 +58,19 @@ class BrandBox(Vertical):
         value: str
 
     @dataclass
-    class Picked(Message):
-        """Enter: every item heard, in the order typed. One item carries the highlighted candidate and may
-        lack a quantity; several items carry each one's first candidate and only those with a quantity."""
+    class Said(Message):
+        """Enter: the utterance as typed. `chosen` maps the words of the item being typed to the product the
+        order taker highlighted by hand (empty when they took the matcher's first)."""
 
-        items: list[Heard]
-        several: bool
+        text: str
+        chosen: dict[str, str]
 
     def __init__(self, *, describe: Callable[[Candidate], Text] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.context: RankContext | None = None  # this shop's habits; None ranks by the words alone
         self.result: MatchResult | None = None  # the last item's match, as the candidates show it
         self.describe = describe or (lambda cand: Text(cand.name, style="bold"))
+        self.said: list[Text] = []  # what the last utterance did, shown under an empty line
 
     @property
     def telesales(self) -> TelesalesApp:
@@ -94,7 +83,9 @@ class BrandBox(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="brand-row"):
             yield Static(t("call.brand_prompt"), id="brand-label")
-            yield BrandInput(placeholder=t("call.brand_placeholder"), id="brand", compact=True)
+            yield BrandInput(
+                placeholder=t("call.brand_placeholder"), id="brand", compact=True, on_enter=self._entering
+            )
         yield CandidateList(id="candidates")
 
     def on_mount(self) -> None:
@@ -117,9 +108,23 @@ class BrandBox(Vertical):
         self.input.focus()
         self.input.insert_text_at_cursor(text)
 
-    def keep(self, words: list[str]) -> None:
-        """What the call screen did not take stays in the line; an empty list clears it."""
-        self.input.value = " ".join(words)
+    def restore(self, words: list[str]) -> None:
+        """Put back what the call screen could not act on, in front of anything typed since Enter."""
+        typed = self.input.value.strip()
+        text = " ".join([*words, typed] if typed else words)
+        if text != self.input.value:
+            self.input.value = text
+            self.input.cursor_position = len(text)
+
+    def clear(self) -> None:
+        self.input.value = ""
+
+    def show_said(self, lines: list[Text]) -> None:
+        """What the last utterance did (「+ 中华(软) 2」, 「芙蓉王(硬) 9 → 50」): shown where the eye is, until the
+        next key."""
+        self.said = lines
+        if not self.input.value.strip():
+            self.query_one("#candidates", CandidateList).show(lines, choosable=False)
 
     @on(Input.Changed, "#brand")
     def _changed(self, event: Input.Changed) -> None:
@@ -134,8 +139,9 @@ class BrandBox(Vertical):
         matcher = self.telesales.matcher
         if not items:
             self.result = None
-            options.clear()
+            options.show(self.said, choosable=False)
             return
+        self.said = []
         if matcher is None:
             options.show([Text(t("call.matcher_loading"), style="dim")], choosable=False)
             return
@@ -160,26 +166,17 @@ class BrandBox(Vertical):
 
     # -------------------------------------------------------------------------------------------- Enter
 
+    def _entering(self, text: str) -> None:
+        """Called by the line on Enter, before it empties: the hand-chosen product for the item being typed, if
+        the candidates on screen are this text's (keys still queued may not have been matched yet)."""
+        items = split_entry(text)
+        result = self.result
+        highlighted = self.query_one("#candidates", CandidateList).highlighted or 0
+        chosen: dict[str, str] = {}
+        if items and result is not None and result.candidates and highlighted > 0 and result.query == items[-1]:
+            chosen[items[-1]] = result.candidates[min(highlighted, len(result.candidates) - 1)].code
+        self.post_message(self.Said(text, chosen))
+
     @on(Input.Submitted, "#brand")
     def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        items = split_entry(event.value)
-        matcher = self.telesales.matcher
-        if not items or matcher is None:
-            return
-        if len(items) == 1:
-            result = self.result
-            if result is None or not result.candidates:
-                self.notify(t("call.no_match"), severity="warning")
-                return
-            highlighted = self.query_one("#candidates", CandidateList).highlighted or 0
-            index = min(highlighted, len(result.candidates) - 1)
-            chosen = result.candidates[index]
-            self.post_message(self.Picked([Heard(items[0], result, chosen, result.quantity, highlighted)], False))
-            return
-        heard: list[Heard] = []
-        for item in items:
-            result = matcher.match(item, SHOWN, self.context)
-            first = result.candidates[0] if result.candidates and result.quantity is not None else None
-            heard.append(Heard(item, result, first, result.quantity, 0))
-        self.post_message(self.Picked(heard, True))
+        event.stop()  # `Said` was posted by `_entering`, in key order
