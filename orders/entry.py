@@ -613,6 +613,12 @@ class _Listener:
         fits = [c for c in self.lex.codes_of.get(brand, ()) if self._fits(c, specs)]
         if not fits:
             return Unclear(heard, NO_PRODUCT, result.candidates)
+        in_draft = [c for c in self.lines if c in fits]  # in the order the lines were added
+        if in_draft:
+            # 「中华不要了」, 「中华改成三条」 with 中华(软) in the draft: a listener means the line already there (the
+            # one touched last when several fit), not the brand's product the shop orders most
+            touched = [c for c in reversed(self.touched) if c in in_draft]
+            return self._pick(touched[0] if touched else in_draft[-1], result.candidates, text)
         active = [c for c in fits if (p := self.index.product(c)) is not None and p.status != "discontinued"]
         fits = active or fits
         freq = self.shop.context.frequencies if self.shop.context is not None else {}

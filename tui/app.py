@@ -85,6 +85,7 @@ class TelesalesApp(App[None]):
 
     @work(thread=True, exclusive=True, group="shared", exit_on_error=False)
     def load_shared(self) -> None:
+        from orders.entry import prepare as prepare_entry
         from orders.match_data import load_catalog
         from orders.matching import MatchIndex
         from orders.suggest_data import load_catalog_items, load_season
@@ -95,6 +96,7 @@ class TelesalesApp(App[None]):
             # not on the order taker's first keystroke of the day
             for phrase in WARM_UP_PHRASES:
                 matcher.match(phrase, 5, None)
+            prepare_entry(matcher)  # the catalog's word list for utterances, built once here, not on first Enter
             with self.engine.connect() as conn:
                 items = {item.code: item for item in load_catalog_items(conn).values()}
             self.post_message(CatalogLoaded(matcher, items))

@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from orders.entry import Shop
-
     from orders.call_view import CallView
     from orders.calls import QueueEntry
     from orders.coverage import CoverageRow, GroupBy
+    from orders.entry import Shop
     from orders.matching import MatchIndex
     from orders.placement import PlacedOrder, PlacementError
     from orders.report import Dashboard

@@ -229,6 +229,24 @@ def test_a_product_in_the_draft(text: str, before: str, after: str) -> None:
 @pytest.mark.parametrize(
     ("text", "before", "after"),
     [
+        # the shop usually takes 云烟(软珍品) (C01), but the draft holds 云烟(硬紫): the brand alone means that line
+        ("云烟不要了", "C02=3;D01=2", "D01=2"),
+        ("云烟改成五条", "C02=3", "C02=5"),
+        ("再来两条云烟", "C02=3", "C02=5"),
+        ("娇子一件", "B01=2", "B01=50"),  # the usual is 娇子(软阳光); 娇子(蓝) is the line there
+        # several lines of the brand: the one touched last
+        ("云烟改成八条", "C01=1;C02=3", "C01=1;C02=8"),
+        # spec words still choose: 软的 is not the 硬 line in the draft
+        ("软的云烟两条", "C02=3", "C02=3;C01=2"),
+    ],
+)
+def test_a_brand_alone_means_its_line_in_the_draft(text: str, before: str, after: str) -> None:
+    assert _said(said(text, before)) == after
+
+
+@pytest.mark.parametrize(
+    ("text", "before", "after"),
+    [
         ("改成八条", "D01=2;C02=3", "D01=2;C02=8"),  # the draft's last line
         ("三条吧", "D01=2;C02=3", "D01=2;C02=3"),
         ("五条吧", "D01=2;C02=3", "D01=2;C02=5"),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from orders.entry import Change, DraftItem, Shop, apply_utterance, load_shop
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -25,7 +24,8 @@ from orders.call_view import CallView, load_call_view
 from orders.calls import QueueEntry, finish_call, record_call, start_call
 from orders.clock import now
 from orders.drafts import Draft, DraftLine
-from orders.match_data import remember_pick
+from orders.entry import Change, DraftItem, Shop, apply_utterance
+from orders.match_data import load_shop, remember_pick
 from orders.matching import Candidate
 from orders.placement import PlacedOrder
 from orders.readback import line_flags
@@ -392,6 +392,8 @@ class CallScreen(BaseScreen[None]):
                 continue
             said.append(self._apply_change(draft, change, item.price_fen if item is not None else 0))
             touched = change.code
+        if touched is None and left:
+            left = [message.text]  # nothing was taken: the words stay exactly as typed, to be corrected
         order = [i.code for i in result.draft]
         draft.lines.sort(key=lambda line: order.index(line.code) if line.code in order else len(order))
         for words, code in message.chosen.items():
