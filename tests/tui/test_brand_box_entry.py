@@ -152,3 +152,24 @@ async def test_a_200_key_burst_loses_no_key(demo_engine: Engine, tmp_path: Path)
             "芙蓉王(硬细支)": 1,
             "利群(软蓝新)": 2,
         }
+
+
+async def test_each_digits_cases_ellipsis_corrections_and_fillers_in_the_brand_box(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    app = make_app(demo_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        await say(pilot, "中华软的硬的各两条")  # 各: one quantity for each product just named
+        assert draft_of(call) == {"中华(软)": 2, "中华(硬)": 2}
+        await say(pilot, "芙蓉王硬5")  # a digit glued to a brand is cartons
+        assert draft_of(call)["芙蓉王(硬)"] == 5
+        await say(pilot, "玉溪软的半件")  # 半件 = 25
+        assert draft_of(call)["玉溪(软)"] == 25
+        await say(pilot, "硬的也来一条")  # spec words alone: the brand touched last
+        assert draft_of(call)["玉溪(硬)"] == 1
+        await say(pilot, "利群硬新版六条 不对 五条")  # a correction sets the last line
+        assert draft_of(call)["利群(硬新版)"] == 5
+        await say(pilot, "嗯 那个 白沙硬精品来三条吧")  # fillers mean nothing
+        assert draft_of(call)["白沙(硬精品)"] == 3
+        assert call.query_one(BrandBox).input.value == ""
