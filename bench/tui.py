@@ -139,7 +139,28 @@ async def run(url: str | None) -> None:
                     raise SystemExit(f"bench/tui.py: the candidates were not updated for {ch!r}")
                 await until(pilot, "a paint", lambda u=updated: any(p >= u for p in marks["paint"]))
                 paints.append(next(p for p in marks["paint"] if p >= updated) - t)
-            call.query_one(BrandBox).keep([])
+            call.query_one(BrandBox).clear()
+        # A burst: whole entries and Enter keys in one press, nothing waiting for the screen in between. Every
+        # character must end up either applied to the draft or still in the brand box.
+        burst = ["中华软 2", "玉溪软 3", "芙蓉王硬 1", "利群硬新版 4"]
+        burst += ["中华硬 5", "玉溪硬 2", "芙蓉王硬细支 1", "利群软蓝新 2"]
+        burst_keys: list[str] = []
+        for entry in burst * 5:
+            burst_keys += [ch if ch != " " else "space" for ch in entry] + ["enter"]
+        burst_keys += ["x", "y"]
+        t_burst = time.perf_counter()
+        await pilot.press(*burst_keys)
+        await pilot.pause()
+        burst_s = time.perf_counter() - t_burst
+        assert call.draft is not None
+        got = {line.name: line.qty for line in call.draft.lines}
+        want = {"中华(软)": 2, "玉溪(软)": 3, "芙蓉王(硬)": 1, "利群(硬新版)": 4}
+        want |= {"中华(硬)": 5, "玉溪(硬)": 2, "芙蓉王(硬细支)": 1, "利群(软蓝新)": 2}
+        lost_entries = sum(1 for name, qty in want.items() if got.get(name) != qty)
+        lost_tail = 0 if call.query_one(BrandBox).input.value == "xy" else 1
+        call.draft.lines.clear()  # back to an empty draft, so the placement below is the suggestion's
+        call.query_one(BrandBox).clear()
+        await pilot.pause()
         await pilot.press("f2")  # the suggestion respects quota and supply, so the order places
         await pilot.pause()
         t3 = time.perf_counter()
@@ -169,6 +190,10 @@ async def run(url: str | None) -> None:
     print(
         f"keystroke, Pilot round trip:  p50 {statistics.median(keys) * 1000:.1f} ms, "
         f"p99 {_pct(keys, 0.99) * 1000:.1f} ms (includes Pilot's wait for idle)"
+    )
+    print(
+        f"burst of {len(burst_keys)} keys (40 entries): {lost_entries} entries wrong, {lost_tail} tails lost "
+        f"(goal 0); Pilot took {burst_s:.1f} s to press them"
     )
     print(f"F5 + Enter to placed:         {place * 1000:7.0f} ms ({lines} lines)")
     print(f"peak memory:                  {peak:7.0f} MB (goal < 300)")
