@@ -173,3 +173,15 @@ async def test_each_digits_cases_ellipsis_corrections_and_fillers_in_the_brand_b
         await say(pilot, "嗯 那个 白沙硬精品来三条吧")  # fillers mean nothing
         assert draft_of(call)["白沙(硬精品)"] == 3
         assert call.query_one(BrandBox).input.value == ""
+
+
+def test_every_reason_an_utterance_is_unclear_has_words_in_both_languages() -> None:
+    """The reason is shown under the brand box; a reason without a translation would show its key."""
+    from orders import entry
+    from orders.quantity import NOTE_FRACTION, NOTE_TOO_LARGE, NOTE_ZERO
+    from tui.i18n import MESSAGES
+
+    reasons = [entry.NO_PRODUCT, entry.NO_QUANTITY, entry.NOT_IN_DRAFT, entry.NO_LAST_ORDER]
+    for reason in [*reasons, NOTE_ZERO, NOTE_TOO_LARGE, NOTE_FRACTION]:
+        zh, en = MESSAGES["entry.why." + reason]
+        assert zh and en
