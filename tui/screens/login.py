@@ -19,6 +19,7 @@ from tui.keys import bind
 from tui.messages import DemoDetected, SignInAccepted, SignInFailed, SignInRefused
 from tui.screens.base import BaseScreen
 from tui.screens.summary import SummaryScreen, demo_logins_text
+from tui.widgets.ordered_input import OrderedInput
 
 
 class LoginScreen(BaseScreen[None]):
@@ -33,8 +34,8 @@ class LoginScreen(BaseScreen[None]):
         yield Header()
         with Vertical(id="login-box"):
             yield Static(t("login.title"), id="login-title")
-            yield Input(placeholder=t("login.operator"), id="login-id", max_length=32)
-            yield Input(placeholder=t("login.pin"), id="login-pin", password=True, max_length=32)
+            yield OrderedInput(placeholder=t("login.operator"), id="login-id", max_length=32, next_field="#login-pin")
+            yield OrderedInput(placeholder=t("login.pin"), id="login-pin", password=True, max_length=32)
             yield Static("", id="login-error")
             yield Static(demo_logins_text(), id="demo-logins")
         yield Footer()

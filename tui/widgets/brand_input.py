@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import Input
+from tui.widgets.ordered_input import OrderedInput
 
 
-class BrandInput(Input):
+class BrandInput(OrderedInput):
     def __init__(
         self,
         *,

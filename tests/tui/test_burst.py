@@ -1,0 +1,47 @@
+"""Typing faster than the screen: entries and Enter keys sent in one burst, as tmux `send-keys` or a fast
+order taker delivers them, each land where they were meant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from textual.widgets import Input
+
+from orders.drafts import DraftStore
+from orders.settings import Settings
+from tests.tui.burst import burst, typed
+from tests.tui.test_brand_box_entry import draft_of, open_call, under_box
+from tui.app import TelesalesApp
+from tui.screens.queue import QueueScreen
+from tui.widgets.brand_box import BrandBox
+
+
+def make_app(engine: Engine, tmp_path: Path) -> TelesalesApp:
+    return TelesalesApp(engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+
+
+async def test_id_enter_pin_enter_in_one_burst_signs_in(demo_engine: Engine, tmp_path: Path) -> None:
+    app = make_app(demo_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await burst(pilot, typed("demo\n0000\n"))
+        for _ in range(50):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if isinstance(app.screen, QueueScreen):
+                break
+        assert isinstance(app.screen, QueueScreen), app.screen.query_one("#login-id", Input).value
+
+
+async def test_entries_and_enter_keys_in_one_burst_are_separate_entries(demo_engine: Engine, tmp_path: Path) -> None:
+    app = make_app(demo_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        await burst(pilot, typed("中华软 2\n玉溪软 3\n"))
+        assert draft_of(call) == {"中华(软)": 2, "玉溪(软)": 3}
+        # two entries, not one run together: under the box only the last entry's change
+        assert under_box(call).strip() == "+ 玉溪(软) 3"
+        await burst(pilot, typed("中华软 1\n利群"))
+        assert draft_of(call) == {"中华(软)": 1, "玉溪(软)": 3}
+        assert call.query_one(BrandBox).input.value == "利群"
