@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from db.engine import is_connection_error
+from db.engine import database_file_gone, is_connection_error
 from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
 from orders.call_view import CallView
 from orders.clock import now, today
@@ -204,9 +204,11 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         self._status(t("readback.kept"), "dim")
 
     def _lost_database(self, exc: BaseException) -> None:
+        """Nothing was placed: say so, keep the dialog (and the draft) and place when the database is back."""
         self.waiting_for_db = True
         self.telesales.database_failed(exc)
-        self._status(t("readback.waiting"), "bold yellow")
+        gone = database_file_gone(exc) is not None
+        self._status(t("readback.file_gone" if gone else "readback.waiting"), "bold yellow")
 
     def database_back(self) -> None:
         if self.waiting_for_db:
