@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -122,6 +123,19 @@ class TelesalesApp(App[None]):
     @on(WorkFailed)
     def _shared_failed(self, message: WorkFailed) -> None:
         self.database_failed(message.error)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Plain text unless asked: a notice carries names and error text that must show as typed
+        (`BaseScreen.notify` says the same for screens)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------------------------------------ drafts
 

@@ -56,7 +56,7 @@ class QuantityDialog(Dialog[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(t("qty.title", name=self.product), classes="title")
+            yield Static(Text(t("qty.title", name=self.product)), classes="title")
             yield Input(
                 value="" if self.current is None else str(self.current),
                 placeholder=t("qty.placeholder"),
@@ -71,7 +71,7 @@ class QuantityDialog(Dialog[int | None]):
     def _submit(self, event: Input.Submitted) -> None:
         raw = event.value.strip()
         if not raw.isdigit() or not 0 < int(raw) <= MAX_CARTONS:
-            self.query_one("#qty-error", Static).update(t("qty.bad", most=MAX_CARTONS))
+            self.query_one("#qty-error", Static).update(Text(t("qty.bad", most=MAX_CARTONS)))
             return
         self.dismiss(int(raw))
 
@@ -320,7 +320,7 @@ class ComplaintScreen(Dialog[TicketRow | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield DbBanner()
-            yield Static(t("complaint.title", shop=self.shop), classes="title")
+            yield Static(Text(t("complaint.title", shop=self.shop)), classes="title")
             yield OptionList(*[Option(t("category." + c), id=c) for c in TICKET_CATEGORIES], id="categories")
             yield Input(placeholder=t("complaint.words"), id="complaint-text", max_length=2000)
             yield Static(Text(t("complaint.hint"), style="dim"), classes="message", id="complaint-status")
@@ -345,7 +345,7 @@ class ComplaintScreen(Dialog[TicketRow | None]):
             return
         text = event.value.strip()
         if not text:
-            self.query_one("#complaint-error", Static).update(t("complaint.need_words"))
+            self.query_one("#complaint-error", Static).update(Text(t("complaint.need_words")))
             return
         options = self.query_one("#categories", OptionList)
         category = TICKET_CATEGORIES[options.highlighted or 0]
