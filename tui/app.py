@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from db.engine import database_file_gone
 from orders.clock import today, week_of
 from orders.drafts import Draft, DraftStore
 from orders.settings import Settings, data_dir
@@ -27,6 +29,7 @@ from tui.help import HelpScreen
 from tui.i18n import t
 from tui.keys import bind, key_label
 from tui.messages import CatalogLoaded, DatabaseProbed, SeasonLoaded, WorkFailed
+from tui.widgets.banner import DbBanner
 
 if TYPE_CHECKING:
     # the matcher pulls in pypinyin's dictionaries (a third of a second): loaded in a worker after sign-in,
@@ -61,7 +64,9 @@ class TelesalesApp(App[None]):
         self.season: Season | None = None
         self.items: dict[str, Item] = {}  # the catalog by product code: prices for the draft
         self.scripts: ScriptLibrary | None = None
-        self.db_error = ""
+        self.db_error = ""  # the failure's first line, as the driver said it (logs, tests)
+        self.db_message = ""  # what the banner says, in the user's language
+        self.db_file_gone = False
         # one writer thread: drafts reach the disk in the order they changed, off the event loop
         self._draft_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draft")
 
@@ -119,6 +124,19 @@ class TelesalesApp(App[None]):
     def _shared_failed(self, message: WorkFailed) -> None:
         self.database_failed(message.error)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Plain text unless asked: a notice carries names and error text that must show as typed
+        (`BaseScreen.notify` says the same for screens)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     # ------------------------------------------------------------------------------------------ drafts
 
     def save_draft(self, draft: Draft) -> None:
@@ -142,11 +160,29 @@ class TelesalesApp(App[None]):
     # ---------------------------------------------------------------------------------------- database
 
     def database_failed(self, exc: BaseException) -> None:
-        """A worker lost the database: show the banner and probe until it answers."""
-        self.db_error = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+        """A worker lost the database: show the banner and probe until it answers.
+
+        A deleted or replaced SQLite file is said as such, in the user's language: it will not come back by
+        waiting, and the user must know that nothing was saved (the probe still retries, so putting the file
+        back resumes work). A later, more telling failure replaces the banner's sentence while it is up."""
+        gone = database_file_gone(exc)
+        if gone is not None:
+            self.db_error = str(gone)
+            message = t("db.file_gone", path=gone.path)
+        else:
+            self.db_error = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
+            message = t("db.down", error=self.db_error[:60])
+        if self.db_down and self.db_file_gone and gone is None:
+            return  # the file is still what is wrong; a follow-on error must not hide it
+        self.db_file_gone = gone is not None
+        self.db_message = message
         if not self.db_down:
             self.db_down = True
             self.set_timer(DB_RETRY_SECONDS, self.probe_database)
+        else:
+            for screen in self.screen_stack:
+                for banner in screen.query(DbBanner):
+                    banner.show(message)
 
     @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
     def probe_database(self) -> None:
@@ -166,6 +202,8 @@ class TelesalesApp(App[None]):
             self.set_timer(DB_RETRY_SECONDS, self.probe_database)
 
     def _database_back(self) -> None:
+        self.db_file_gone = False
+        self.db_message = ""
         self.db_down = False
         if self.user is not None and self.matcher is None:
             self.load_shared()

@@ -110,6 +110,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome.refused": ("拒绝订货", "refused"),
     "outcome.wrong_number": ("号码错误", "wrong number"),
     "outcome.callback_requested": ("约定回电", "callback requested"),
+    "db.file_gone": (
+        "数据库文件已被删除或替换({path}):不再写入,订单和工单都未保存;草稿已保存在本机。请放回原文件或重启程序",
+        "The database file was deleted or replaced ({path}): nothing more is saved to it, no order or ticket was"
+        " saved; the draft is kept on this terminal. Put the file back or restart Telesales",
+    ),
     "db.down": ("数据库连接中断({error}):草稿已保存在本机,恢复后自动继续", "Database unreachable ({error}): the draft is kept on this terminal; work resumes when it is back"),
     # call
     "call.loading": ("正在打开通话……", "Opening the call…"),
@@ -246,6 +251,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "readback.placing": ("正在下单……", "Placing…"),
     "readback.refused": ("未下单:", "Not placed:"),
     "readback.kept": ("草稿保持不变;Esc 返回修改", "The draft is unchanged; Esc to change it"),
+    "readback.file_gone": ("数据库文件不见了:订单未下,草稿已保存;文件放回后自动下单", "The database file is gone: the order is not placed and the draft is kept; it is placed when the file is back"),
     "readback.waiting": ("数据库连接中断:恢复后自动下单,草稿已保存", "Database unreachable: the order is placed when it is back; the draft is saved"),
     "key.back_call": ("返回通话", "Back to call"),
     "key.back_call.tip": ("回到通话界面", "Back to the call screen"),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from textual import on, work
 from textual.message_pump import MessagePump
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
@@ -91,6 +92,20 @@ class BaseScreen(Screen[ResultT]):
 
     def on_refused(self, message: Refused) -> None:
         self.notify(message.text, severity="error")
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Textual's notice, but the message is plain text unless a caller says otherwise: our notices carry
+        shop, product and user names and driver errors (`[SQL: …]`), and a `[/]` in one parsed as markup
+        would crash the app or show something else than was typed."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
 
 class Dialog(BaseScreen[ResultT], ModalScreen[ResultT]):

@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from db.engine import is_connection_error
+from db.engine import database_file_gone, is_connection_error
 from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
 from orders.call_view import CallView
 from orders.clock import now, today
@@ -56,7 +56,7 @@ class QuantityDialog(Dialog[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(t("qty.title", name=self.product), classes="title")
+            yield Static(Text(t("qty.title", name=self.product)), classes="title")
             yield Input(
                 value="" if self.current is None else str(self.current),
                 placeholder=t("qty.placeholder"),
@@ -71,7 +71,7 @@ class QuantityDialog(Dialog[int | None]):
     def _submit(self, event: Input.Submitted) -> None:
         raw = event.value.strip()
         if not raw.isdigit() or not 0 < int(raw) <= MAX_CARTONS:
-            self.query_one("#qty-error", Static).update(t("qty.bad", most=MAX_CARTONS))
+            self.query_one("#qty-error", Static).update(Text(t("qty.bad", most=MAX_CARTONS)))
             return
         self.dismiss(int(raw))
 
@@ -204,9 +204,11 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         self._status(t("readback.kept"), "dim")
 
     def _lost_database(self, exc: BaseException) -> None:
+        """Nothing was placed: say so, keep the dialog (and the draft) and place when the database is back."""
         self.waiting_for_db = True
         self.telesales.database_failed(exc)
-        self._status(t("readback.waiting"), "bold yellow")
+        gone = database_file_gone(exc) is not None
+        self._status(t("readback.file_gone" if gone else "readback.waiting"), "bold yellow")
 
     def database_back(self) -> None:
         if self.waiting_for_db:
@@ -318,7 +320,7 @@ class ComplaintScreen(Dialog[TicketRow | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield DbBanner()
-            yield Static(t("complaint.title", shop=self.shop), classes="title")
+            yield Static(Text(t("complaint.title", shop=self.shop)), classes="title")
             yield OptionList(*[Option(t("category." + c), id=c) for c in TICKET_CATEGORIES], id="categories")
             yield Input(placeholder=t("complaint.words"), id="complaint-text", max_length=2000)
             yield Static(Text(t("complaint.hint"), style="dim"), classes="message", id="complaint-status")
@@ -343,7 +345,7 @@ class ComplaintScreen(Dialog[TicketRow | None]):
             return
         text = event.value.strip()
         if not text:
-            self.query_one("#complaint-error", Static).update(t("complaint.need_words"))
+            self.query_one("#complaint-error", Static).update(Text(t("complaint.need_words")))
             return
         options = self.query_one("#categories", OptionList)
         category = TICKET_CATEGORIES[options.highlighted or 0]

@@ -23,6 +23,12 @@ class DbBanner(Static):
 
     def _changed(self, down: Any) -> None:
         if down:
-            error = str(getattr(self.app, "db_error", ""))
-            self.update(Text(t("db.down", error=error[:60])))
+            self.show(str(getattr(self.app, "db_message", "")))
         self.set_class(bool(down), "shown")
+
+    def show(self, message: str) -> None:
+        """Say what failed: the app's sentence in the screen's language (never markup, never driver text
+        alone), or the driver's first line inside our sentence when the app has none."""
+        if not message:
+            message = t("db.down", error=str(getattr(self.app, "db_error", ""))[:60])
+        self.update(Text(message))

@@ -111,24 +111,24 @@ class TicketDetailScreen(BaseScreen[None]):
         grid = Table.grid(padding=(0, 1))
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(ratio=1, overflow="fold")
-        grid.add_row(t("ticket.label.words"), Text(row.text, style="bold"))
+        grid.add_row(Text(t("ticket.label.words")), Text(row.text, style="bold"))
         opened = Text(t("ticket.opened_value", by=row.opened_by, at=local_time(row.opened_at, zone)))
         if row.repeat_of is not None:
             opened.append("\n" + t("ticket.repeat", id=row.repeat_of), style="magenta")
-        grid.add_row(t("ticket.label.opened"), opened)
+        grid.add_row(Text(t("ticket.label.opened")), opened)
         # an overdue promise is not "due today at 7": the phrase is for promises still to keep
         phrase = t("ticket.overdue") if row.overdue else phrase_due(row.due_at, zone, at=now(), lang=language())
         grid.add_row(
-            t("ticket.label.due"),
+            Text(t("ticket.label.due")),
             Text(t("ticket.due_value", at=local_time(row.due_at, zone), phrase=phrase), style=due_style(row)),
         )
-        grid.add_row(t("ticket.label.status"), Text(t("status." + row.status)))
+        grid.add_row(Text(t("ticket.label.status")), Text(t("status." + row.status)))
         grid.add_row(
-            t("ticket.label.assigned"),
+            Text(t("ticket.label.assigned")),
             Text(row.assigned_to or t("ticket.nobody"), style="" if row.assigned_to else "dim"),
         )
         if row.escalated_to:
-            grid.add_row(t("ticket.label.escalated"), Text(row.escalated_to, style="bold magenta"))
+            grid.add_row(Text(t("ticket.label.escalated")), Text(row.escalated_to, style="bold magenta"))
         return Group(Text(t("ticket.section.complaint"), style="bold underline"), grid)
 
     def _customer(self, view: TicketView) -> RenderableType:
@@ -138,16 +138,16 @@ class TicketDetailScreen(BaseScreen[None]):
         grid.add_column(ratio=1, overflow="fold")
         shop = Text(card.name, style="bold")
         shop.append(f" {card.code}", style="dim")
-        grid.add_row(t("ticket.label.shop"), shop)
-        grid.add_row(t("ticket.label.owner"), Text(card.owner or "-"))
-        grid.add_row(t("ticket.label.phone"), Text(card.phone or "-", style="bold"))
+        grid.add_row(Text(t("ticket.label.shop")), shop)
+        grid.add_row(Text(t("ticket.label.owner")), Text(card.owner or "-"))
+        grid.add_row(Text(t("ticket.label.phone")), Text(card.phone or "-", style="bold"))
         tier = Text(t("ticket.tier_value", tier=card.tier, day=weekday(card.order_weekday)))
         if card.key_customer:
             tier.append(" · " + t("ticket.key_customer"), style="bold")
-        grid.add_row(t("ticket.label.tier"), tier)
-        grid.add_row(t("ticket.label.district"), Text(card.district or "-"))
+        grid.add_row(Text(t("ticket.label.tier")), tier)
+        grid.add_row(Text(t("ticket.label.district")), Text(card.district or "-"))
         if card.notes:
-            grid.add_row(t("ticket.notes"), Text(card.notes, style="italic"))
+            grid.add_row(Text(t("ticket.notes")), Text(card.notes, style="italic"))
         orders = Text(t("ticket.no_orders"), style="dim") if not card.recent else Text()
         for i, order in enumerate(card.recent):
             lines = " ".join(f"{name}{qty}" for name, qty in order.lines)
@@ -177,7 +177,10 @@ class TicketDetailScreen(BaseScreen[None]):
                 if event.note:
                     note.append(" · ")
             note.append(event.note)
-            table.add_row(local_time(event.at, zone), event.actor, t("ticket.event." + event.kind), note)
+            # Rich parses a str cell as markup: an actor named "[/]" would crash the screen on every open
+            table.add_row(
+                Text(local_time(event.at, zone)), Text(event.actor), Text(t("ticket.event." + event.kind)), note
+            )
         return Group(Text(t("ticket.section.history"), style="bold underline"), table)
 
     # ------------------------------------------------------------------------------------------ actions

@@ -57,7 +57,7 @@ class TicketDialog(Dialog[TicketRow | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield DbBanner()
-            yield Static(self.heading(), classes="title")
+            yield Static(Text(self.heading()), classes="title")
             yield from self.fields()
             yield Static(Text(t(self.hint_key)), classes="hint", id="dialog-status")
             yield Static("", classes="error", id="dialog-error")

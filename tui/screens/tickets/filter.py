@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -70,7 +71,8 @@ class FilterDialog(Dialog[QueueFilter | None]):
                 for name in self.LISTS:
                     with Vertical(classes="filter-col"):
                         yield Static(t("tickets.filter." + name))
-                        yield OptionList(*[Option(label) for label in self.labels[name]], id=f"filter-{name}")
+                        # an Option's str prompt is markup: people's names and districts are shown as typed
+                        yield OptionList(*[Option(Text(label)) for label in self.labels[name]], id=f"filter-{name}")
             yield Static(t("tickets.filter.hint"), id="filter-hint")
         yield Footer()
 
