@@ -246,7 +246,7 @@ def _check_request(
 def _check_operator(operator: str) -> str:
     problem = operator_problem(operator)
     if problem is not None:
-        raise OrderInputError(f"{problem}; nothing was placed", kind=BAD_OPERATOR)
+        raise OrderInputError(f"{problem}; nothing was changed", kind=BAD_OPERATOR)
     return operator.strip()
 
 
