@@ -478,3 +478,27 @@ def test_hostile_invocation(case: Case, hostile_db: tuple[str, Engine], files: P
             # one readable sentence on stderr (import and lint list a line per bad row first)
             assert result.stderr.startswith("telesales: ") and result.stderr.count("\n") == 1, shown
     assert table_snapshot(engine) == before, "the database changed"
+
+
+def test_an_unexpected_error_is_one_sentence_not_a_traceback(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last resort in `cli_errors`: a bug still ends as one sentence, exit 1, kind `internal`."""
+    import tui.cli.order_cmds
+
+    def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("something nobody foresaw\nsecond line")
+
+    monkeypatch.setattr(tui.cli.order_cmds, "get_order", broken)
+    runner = CliRunner()
+    from tui.cli import app
+
+    as_json = runner.invoke(app, ["--db", sqlite_url, "order", "show", "1", "--json"])
+    assert as_json.exit_code == 1 and isinstance(as_json.exception, (SystemExit, type(None)))
+    assert json.loads(as_json.stdout) == {
+        "error": "internal",
+        "message": "internal error (RuntimeError: something nobody foresaw); please report it",
+    }
+    plain = runner.invoke(app, ["--db", sqlite_url, "order", "show", "1"])
+    assert plain.exit_code == 1 and "Traceback" not in plain.output
+    assert plain.stderr == "telesales: internal error (RuntimeError: something nobody foresaw); please report it\n"
