@@ -33,6 +33,15 @@ CALL_OUTCOMES = ("ordered", "no_answer", "busy", "closed", "refused", "wrong_num
 ORDER_STATUSES = ("placed", "cancelled")
 PLANNED_REASONS = ("retention", "ticket_callback")
 
+# Ids are INTEGER columns: 32 bits on PostgreSQL (SQLite takes 64). A number past this names no row on either
+# backend, and sending it would fail as a driver error instead of "unknown order", so callers check it first.
+MAX_ID = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    """Whether `value` could be the id of a row on every backend (1 to MAX_ID)."""
+    return 1 <= value <= MAX_ID
+
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join(f"'{v}'" for v in values)

@@ -57,6 +57,7 @@ from orders.clock import now, today
 from orders.retention import is_retention_risk, load_occasions
 from orders.scope import CustomerScope, chunks
 from orders.settings import Settings
+from orders.text_checks import operator_problem, text_problem
 from orders.tickets import MAX_NOTE, STILL_OPEN
 
 FINAL_OUTCOMES = ("ordered", "refused", "wrong_number", "closed")
@@ -481,12 +482,16 @@ def _check_note(note: str) -> str:
     cleaned = note.strip()
     if len(cleaned) > MAX_NOTE:
         raise CallError(f"note is {len(cleaned)} characters, at most {MAX_NOTE}")
+    problem = text_problem(cleaned, "note")
+    if problem is not None:
+        raise CallError(problem)
     return cleaned
 
 
 def _check_operator(operator: str) -> str:
-    if not operator.strip() or len(operator) > 32:
-        raise CallError("operator: give a login of 1 to 32 characters")
+    problem = operator_problem(operator)
+    if problem is not None:
+        raise CallError(problem)
     return operator.strip()
 
 

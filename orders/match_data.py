@@ -180,4 +180,6 @@ def load_shop(engine: Engine, code: str | None) -> Shop:
     """What `orders.entry` needs of the customer on the line, read once per call; `Shop()` for nobody."""
     if code is None:
         return Shop(rank_context(engine, None), ())
+    if "\x00" in code:  # no code holds NUL, and PostgreSQL would refuse the lookup as a driver error
+        raise UnknownCode(f"no customer with code {code!r}")
     return Shop(rank_context(engine, code), last_order(engine, code))

@@ -42,12 +42,13 @@ from sqlmodel import col
 
 from db.engine import write_transaction
 from db.export import yuan
-from db.models import Call
+from db.models import Call, is_row_id
 from db.tables import AUDIT, CUSTOMER, ORDER, ORDER_LINE, PRODUCT, QUOTA, QUOTA_USAGE, SUPPLY, SUPPLY_USAGE
 from orders.clock import now, today, week_of
 from orders.quantity import MAX_CARTONS
 from orders.quotas import QuotaRow, effective_quota
 from orders.settings import Settings
+from orders.text_checks import MAX_LOGIN, operator_problem
 
 # Reasons a line (or the whole order) is refused; stable values, scripts match on them.
 UNKNOWN_CUSTOMER = "unknown_customer"
@@ -63,13 +64,14 @@ BAD_OPERATOR = "bad_operator"
 QUOTA_EXCEEDED = "quota_exceeded"
 SUPPLY_EXHAUSTED = "supply_exhausted"
 CUTOFF_PASSED = "cutoff_passed"
+WEEK_OUT_OF_RANGE = "week_out_of_range"
 ORDER_CANCELLED = "order_cancelled"
 DATABASE_UNAVAILABLE = "database_unavailable"
 DATABASE_REFUSED = "database_refused"
 
 _T = TypeVar("_T")
 
-MAX_OPERATOR = 32  # the width of the operator column; longer would fail as a SQL error on PostgreSQL
+MAX_OPERATOR = MAX_LOGIN  # the width of the operator column; longer would fail as a SQL error on PostgreSQL
 
 
 # ------------------------------------------------------------------------------------------------ errors
@@ -242,10 +244,10 @@ def _check_request(
 
 
 def _check_operator(operator: str) -> str:
-    cleaned = operator.strip()
-    if not cleaned or len(cleaned) > MAX_OPERATOR:
-        raise OrderInputError(f"operator must be 1 to {MAX_OPERATOR} characters, not {operator!r}", kind=BAD_OPERATOR)
-    return cleaned
+    problem = operator_problem(operator)
+    if problem is not None:
+        raise OrderInputError(f"{problem}; nothing was changed", kind=BAD_OPERATOR)
+    return operator.strip()
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -510,6 +512,41 @@ def _check_cutoff(
     )
 
 
+def order_weeks(settings: Settings, at: datetime) -> tuple[date, date]:
+    """The first and last week (their Mondays) an order may be placed for now: this week, up to
+    `order_weeks_ahead` weeks on. A customer's own week may close earlier, at its cut-off."""
+    first = week_of(at.astimezone(settings.zone).date())
+    return first, first + timedelta(weeks=settings.order_weeks_ahead)
+
+
+def _check_week(
+    customer_code: str, week: date, settings: Settings, at: datetime, lines: Sequence[tuple[str, int | None]]
+) -> None:
+    """Refuse a week that has ended or lies further ahead than the setting allows, naming the weeks allowed.
+
+    Checked before the cut-off or anything else works with the week, so any date the caller can name (up to
+    9999-12-31) is a refusal and never an overflow while working out its cut-off. A past week keeps the
+    `cutoff_passed` kind that closed it (screens and scripts know it); one too far ahead is `week_out_of_range`.
+    """
+    first, last = order_weeks(settings, at)
+    if first <= week <= last:
+        return
+    allowed = f"orders are taken for the weeks of {first.isoformat()} to {last.isoformat()}"
+    if week < first:
+        why, kind = f"the week of {week.isoformat()} has ended, its cut-off long passed", CUTOFF_PASSED
+    else:
+        ahead = settings.order_weeks_ahead
+        why = f"the week of {week.isoformat()} is more than {ahead} week{'s' if ahead != 1 else ''} ahead"
+        kind = WEEK_OUT_OF_RANGE
+    raise OrderRefused(
+        f"order refused for {customer_code}, nothing was changed: {why}; {allowed}",
+        kind=kind,
+        lines=[LineProblem(code, qty, kind) for code, qty in lines],
+        first_week=first.isoformat(),
+        last_week=last.isoformat(),
+    )
+
+
 def _audit(conn: Connection, at: datetime, actor: str, action: str, order_id: int, detail: dict[str, Any]) -> None:
     conn.execute(
         insert(AUDIT).values(
@@ -629,8 +666,11 @@ def place_order(
             else:
                 wanted[product.id] = (pos, product, qty)
         _raise_input(problems, "order not placed")
-        if call_id is not None and conn.execute(select(col(Call.id)).where(col(Call.id) == call_id)).first() is None:
+        if call_id is not None and (
+            not is_row_id(call_id) or conn.execute(select(col(Call.id)).where(col(Call.id) == call_id)).first() is None
+        ):
             raise OrderInputError(f"unknown call {call_id}; nothing was placed", kind=UNKNOWN_CALL)
+        _check_week(customer.code, monday, settings, at, [(code, qty) for _, code, qty in good])
         _check_cutoff(customer, monday, settings, at, [(code, qty) for _, code, qty in good], "order")
         limits = _quota_and_supply_limits(conn, monday, customer, sorted(wanted))
         # The order, its lines and the audit row go in first and the shared counters last, so the counter rows
@@ -707,7 +747,9 @@ def _lock_order(conn: Connection, order_id: int) -> _Stored:
     """Read an order under its row lock (PostgreSQL; SQLite already holds the write lock), so two terminals
     amending or cancelling the same order cannot both give its cartons back."""
     o = ORDER.c
-    row = conn.execute(select(o.customer_id, o.week, o.status).where(o.id == order_id).with_for_update()).first()
+    row = None
+    if is_row_id(order_id):  # a number past the id column names no order; sending it would be a driver error
+        row = conn.execute(select(o.customer_id, o.week, o.status).where(o.id == order_id).with_for_update()).first()
     if row is None:
         raise OrderInputError(f"unknown order {order_id}; nothing was changed", kind=UNKNOWN_ORDER, order_id=order_id)
     customer = _customer_where(conn, CUSTOMER.c.id == row.customer_id)
@@ -869,7 +911,7 @@ def _orders(conn: Connection, where: Sequence[Any]) -> list[PlacedOrder]:
 
 
 def _read_order(conn: Connection, order_id: int) -> PlacedOrder:
-    found = _orders(conn, [ORDER.c.id == order_id])
+    found = _orders(conn, [ORDER.c.id == order_id]) if is_row_id(order_id) else []
     if not found:
         raise OrderInputError(f"unknown order {order_id}", kind=UNKNOWN_ORDER, order_id=order_id)
     return found[0]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     no_answer_retry_minutes: int = Field(default=60, gt=0, description="a call not answered is retried this later")
     key_customer_tier: int = Field(default=20, ge=1, le=30, description="tiers from this up are called first")
     new_product_weeks: int = Field(default=8, gt=0, description="a product launched this recently counts as new")
+    order_weeks_ahead: int = Field(
+        default=4, ge=0, le=520, description="an order may be placed for this week and up to this many weeks on"
+    )
     scripts_dir: str | None = Field(default=None, description="a folder of call scripts that replace the shipped ones")
 
     @field_validator("timezone")
@@ -102,6 +105,15 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"ticket_reply_hours must be positive, not {bad}")
         return {**DEFAULT_TICKET_REPLY_HOURS, **value}
+
+    @model_validator(mode="after")
+    def _working_day(self) -> Settings:
+        """A day that ends before it starts would make every due time and call slot impossible to place."""
+        if self.work_start >= self.work_end:
+            raise ValueError(
+                f"work_start {self.work_start:%H:%M} must be before work_end {self.work_end:%H:%M}"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -24,10 +24,23 @@ from sqlalchemy import Connection, Engine, and_, case, func, insert, select, upd
 from sqlmodel import col
 
 from db.engine import write_transaction
-from db.models import TICKET_CATEGORIES, TICKET_STATUSES, Customer, Product, Ticket, TicketEvent, User
+from db.models import (
+    MAX_ID,
+    TICKET_CATEGORIES,
+    TICKET_STATUSES,
+    Call,
+    Customer,
+    Order,
+    Product,
+    Ticket,
+    TicketEvent,
+    User,
+    is_row_id,
+)
 from orders.calendar import WorkingCalendar, add_working_hours, weekday_name
-from orders.clock import now
+from orders.clock import in_range, now, range_text
 from orders.settings import Settings
+from orders.text_checks import operator_problem, text_problem
 from orders.users import LEAD_ROLES
 
 MAX_TEXT = 2000  # a complaint in the customer's words; longer is a paste accident, not a complaint
@@ -50,6 +63,11 @@ class TicketError(ValueError):
     """Bad input: unknown customer, category, ticket or user, empty or oversized text. Nothing was written."""
 
     kind = "bad_input"
+
+    def __init__(self, message: str, *, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind  # a more precise word for scripts: unknown_ticket, unknown_order, ...
 
 
 class TicketRefused(TicketError):
@@ -239,7 +257,26 @@ def validate_text(text: str, what: str = "text", limit: int = MAX_TEXT) -> str:
         raise TicketError(f"{what} must not be empty: write the complaint in the customer's words")
     if len(cleaned) > limit:
         raise TicketError(f"{what} is {len(cleaned)} characters, at most {limit}")
+    problem = text_problem(cleaned, what)
+    if problem is not None:
+        raise TicketError(problem)
     return cleaned
+
+
+def _check_link(
+    conn: Connection, model: type[Order] | type[Call], row_id: int | None, what: str, customer_id: int, code: str
+) -> None:
+    """A complaint may name an order or a call; it must exist and be this customer's. Checked here, so a wrong
+    number is "unknown order 424242" rather than the database's foreign-key error."""
+    if row_id is None:
+        return
+    owner = None
+    if is_row_id(row_id):
+        owner = conn.execute(select(col(model.customer_id)).where(col(model.id) == row_id)).scalar()
+    if owner is None:
+        raise TicketError(f"unknown {what} {row_id}; nothing was opened", kind=f"unknown_{what}")
+    if owner != customer_id:
+        raise TicketError(f"{what} {row_id} is another customer's, not {code}'s; nothing was opened")
 
 
 def open_ticket(
@@ -260,6 +297,10 @@ def open_ticket(
     at = at or now()
     validate_category(category)
     cleaned = validate_text(text)
+    problem = operator_problem(operator)
+    if problem is not None:
+        raise TicketError(problem)
+    operator = operator.strip()
     due = due_time(category, at, settings)
     with write_transaction(engine) as conn:
         customer = conn.execute(
@@ -267,6 +308,8 @@ def open_ticket(
         ).first()
         if customer is None:
             raise TicketError(f"unknown customer '{customer_code}'")
+        _check_link(conn, Order, order_id, "order", customer.id, customer_code)
+        _check_link(conn, Call, call_id, "call", customer.id, customer_code)
         product_id = None
         if product_code is not None:
             product_id = conn.execute(select(col(Product.id)).where(col(Product.code) == product_code)).scalar()
@@ -342,8 +385,18 @@ def update_ticket(
     if change.escalate_to is not None:
         if not change.reason or not change.reason.strip():
             raise TicketError("escalating needs a reason (--reason)")
-        if not change.escalate_to.strip() or len(change.escalate_to) > 32:
-            raise TicketError("escalate to: give a login or name of at most 32 characters")
+        problem = operator_problem(change.escalate_to, "escalate to")
+        if problem is not None:
+            raise TicketError(problem)
+    if change.assign is not None and (problem := operator_problem(change.assign, "assign to")) is not None:
+        raise TicketError(problem)
+    if actor is not None and (problem := operator_problem(actor, "acting user")) is not None:
+        raise TicketError(problem)
+    if change.due is not None and change.due.tzinfo is not None and not in_range(change.due.date()):
+        raise TicketError(f"due time {change.due.isoformat()} is outside the dates telesales works with "
+                          f"({range_text()})")
+    if not is_row_id(ticket_id):
+        raise TicketError(f"unknown ticket {ticket_id}", kind="unknown_ticket")
     reason = validate_text(change.reason, "reason", MAX_NOTE) if change.reason else ""
     if change.due is not None and change.due.tzinfo is None:
         raise TicketError("due time must carry a UTC offset, e.g. 2026-11-24T10:00:00+08:00")
@@ -356,7 +409,7 @@ def update_ticket(
                    col(Ticket.first_response_at)).where(col(Ticket.id) == ticket_id)
         ).first()
         if current is None:
-            raise TicketError(f"unknown ticket {ticket_id}")
+            raise TicketError(f"unknown ticket {ticket_id}", kind="unknown_ticket")
         status, assigned, due_at, opened_at, first_response = current
         lead = True
         if actor is not None:
@@ -433,10 +486,12 @@ def update_ticket(
 
 def get_ticket(engine: Engine, ticket_id: int, *, at: datetime | None = None) -> TicketDetail:
     at = at or now()
+    if not is_row_id(ticket_id):  # past the id column's range: no such ticket, and no query to send
+        raise TicketError(f"unknown ticket {ticket_id}", kind="unknown_ticket")
     with engine.connect() as conn:
         row = conn.execute(ticket_rows_query().where(col(Ticket.id) == ticket_id)).first()
         if row is None:
-            raise TicketError(f"unknown ticket {ticket_id}")
+            raise TicketError(f"unknown ticket {ticket_id}", kind="unknown_ticket")
         events = conn.execute(
             select(col(TicketEvent.at), col(TicketEvent.actor), col(TicketEvent.kind), col(TicketEvent.from_status),
                    col(TicketEvent.to_status), col(TicketEvent.note))
@@ -472,7 +527,7 @@ def list_tickets(
         page = page.where(col(Ticket.status).in_(STILL_OPEN), col(Ticket.due_at) < at)
     page = page.order_by(col(Ticket.due_at), col(Ticket.id)).offset(offset)
     if limit is not None:
-        page = page.limit(limit)
+        page = page.limit(min(limit, MAX_ID))  # more rows than ids is no limit; SQL needs a number it can send
     chosen = page.subquery("page")
     query = (ticket_rows_query().join(chosen, chosen.c.id == col(Ticket.id))
              .order_by(chosen.c.due_at, chosen.c.id))

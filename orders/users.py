@@ -14,6 +14,7 @@ import hmac
 import json
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,6 +103,8 @@ def validate_new_user(login: str, name: str, role: str, pin: str) -> None:
         raise UserError("name: must not be empty")
     if len(name) > 50:
         raise UserError(f"name: {len(name)} characters, at most 50")
+    if any(unicodedata.category(ch).startswith("C") for ch in name.strip()):
+        raise UserError("name: holds a control or invisible character; it is shown on every screen")
     if role not in ROLES:
         raise UserError(f"role {role!r}: must be one of {', '.join(ROLES)}")
     if not PIN_RE.match(pin):

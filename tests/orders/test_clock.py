@@ -37,3 +37,11 @@ def test_a_bad_override_is_named(monkeypatch: pytest.MonkeyPatch, bad: str) -> N
 )
 def test_a_week_is_named_by_its_monday(day: date, monday: date) -> None:
     assert clock.week_of(day) == monday
+
+
+@pytest.mark.parametrize("fixed", ["9999-12-31T23:00:00+08:00", "0001-01-01T00:00:00+08:00"])
+def test_a_clock_the_rules_cannot_count_from_is_refused(fixed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A week later than 9999-12-31 does not exist; refusing the clock names the range instead of overflowing."""
+    monkeypatch.setenv("TELESALES_NOW", fixed)
+    with pytest.raises(clock.ClockError, match="1900-01-01 to 9998-12-31"):
+        clock.now()

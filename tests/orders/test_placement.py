@@ -231,6 +231,27 @@ def test_a_past_week_is_closed(shop: Engine, settings: Settings) -> None:
     assert past.value.kind == "cutoff_passed"
 
 
+def test_a_week_too_far_ahead_is_refused_with_the_weeks_allowed(shop: Engine, settings: Settings) -> None:
+    """`order_weeks_ahead` (default 4) bounds how far ahead an order may go; the message names the range, so
+    the TUI and the CLI say the same. Any date the calendar holds is a refusal, never an overflow."""
+    assert settings.order_weeks_ahead == 4
+    place(shop, settings, "C3", ("B", 1), week=date(2026, 12, 21))  # this week + 4: still allowed
+    before = table_snapshot(shop)
+    for far in (date(2026, 12, 28), date(9999, 12, 31)):
+        with pytest.raises(OrderRefused) as ahead:
+            place(shop, settings, "C3", ("B", 1), week=far)
+        assert ahead.value.kind == "week_out_of_range"
+        assert "2026-11-23 to 2026-12-21" in ahead.value.message
+        assert ahead.value.details == {"first_week": "2026-11-23", "last_week": "2026-12-21"}
+    with pytest.raises(OrderRefused) as ancient:
+        place(shop, settings, "C3", ("B", 1), week=date(1, 1, 1))
+    assert ancient.value.kind == "cutoff_passed" and "2026-11-23 to 2026-12-21" in ancient.value.message
+    assert table_snapshot(shop) == before
+    near = Settings(order_weeks_ahead=0)
+    with pytest.raises(OrderRefused, match="more than 0 weeks ahead"):
+        place(shop, near, "C3", ("B", 1), week=date(2026, 11, 30))
+
+
 def test_the_cutoff_follows_the_settings(shop: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELESALES_NOW", "2026-11-23T11:00:00+08:00")  # 03:00 in London
     london = load_settings(timezone="Europe/London", cutoff_time="10:00")

@@ -37,3 +37,12 @@ def test_a_bad_setting_reaches_the_user_as_one_sentence(monkeypatch: pytest.Monk
     result = run_cli("db", "status")
     assert result.exit_code == 1
     assert result.stderr.startswith("telesales: setting lang:")
+
+
+def test_a_working_day_must_end_after_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELESALES_WORK_START", "18:00")
+    with pytest.raises(ValidationError, match="work_start 18:00 must be before work_end 17:30"):
+        load_settings()
+    result = run_cli("calls", "queue")
+    assert result.exit_code == 1
+    assert result.stderr == "telesales: settings: work_start 18:00 must be before work_end 17:30\n"

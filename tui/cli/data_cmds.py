@@ -14,7 +14,7 @@ from db.csv_import import KINDS, ImportFileError, ImportRowErrors, import_file
 from db.export import order_rows, write_atomically, write_orders_csv
 from orders.clock import now
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
-from tui.cli.options import parse_week
+from tui.cli.options import parse_encoding, parse_week
 from tui.cli.progress import progress_bar
 
 MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, and 10,000 lines help nobody
@@ -54,6 +54,7 @@ def import_cmd(
     with cli_errors():
         if kind not in KINDS:
             raise CliError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+        encoding = parse_encoding(encoding)
         if not Path(file).exists():
             raise CliError(f"{file} does not exist")
         engine = open_database(state_of(ctx, db))

@@ -17,12 +17,12 @@ def upgrade(ctx: typer.Context, db: DbOption = None) -> None:
     """Migrate the database schema to the newest revision."""
     with cli_errors():
         engine = open_database(state_of(ctx, db), migrate=False)
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
         try:
             before = migrate.current(engine)
             migrate.upgrade(engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise unreachable(engine, exc) from exc
         after = migrate.current(engine)
         if before == after:
@@ -36,11 +36,11 @@ def status(ctx: typer.Context, db: DbOption = None) -> None:
     """Show the database's schema revision and whether it is current."""
     with cli_errors():
         engine = open_database(state_of(ctx, db), migrate=False)
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DBAPIError
 
         try:
             rev = migrate.current(engine)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise unreachable(engine, exc) from exc
         head = migrate.head()
         state = "current" if rev == head else ("empty: run `telesales db upgrade`" if rev is None else "behind")

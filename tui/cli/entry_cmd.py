@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from orders.entry import DraftItem, EntryResult, Shop, apply_utterance
 from orders.match_data import UnknownCode, load_catalog, load_shop
 from orders.matching import MatchIndex
+from orders.quantity import MAX_CARTONS
 from tui.cells import pad
 from tui.cli.main import (
     EXIT_BAD_INPUT,
@@ -66,8 +67,10 @@ def _draft(raw: Any, index: MatchIndex) -> tuple[DraftItem, ...]:
         code, qty = line["code"], line.get("qty")
         if index.product(code) is None:
             raise CliError(f"no product with code '{code}'", kind="unknown_product", code=code)
-        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
-            raise CliError(f"quantity {qty!r} of {code} is not a whole number of cartons above 0", kind="bad_qty")
+        if isinstance(qty, bool) or not isinstance(qty, int) or not 0 < qty <= MAX_CARTONS:
+            raise CliError(
+                f"quantity {qty!r} of {code} is not a whole number of cartons from 1 to {MAX_CARTONS}", kind="bad_qty"
+            )
         if code in seen:
             raise CliError(f"the draft lists {code} twice", kind="bad_draft", code=code)
         seen.add(code)

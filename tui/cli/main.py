@@ -7,27 +7,47 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import DatabaseUrlError, describe, make_engine
 from db.migrate import SchemaError, ensure_current
 from orders.clock import ClockError
-from orders.settings import Settings, data_dir, load_settings
+from orders.settings import Settings, config_file, data_dir, load_settings
 from orders.users import PermissionDenied
 
 EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
 EXIT_REFUSED = 3
 
+class _TelesalesGroup(typer.core.TyperGroup):
+    """The root command: refuses an argument holding NUL before any command reads it.
+
+    No name, code, date or text of ours can hold NUL, PostgreSQL refuses it in any parameter (a lookup of a
+    customer code with one fails as a driver error), and SQLite would store it. A real command line cannot even
+    carry one, so only a program calling us in-process can send it; one check here covers every command."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # Any: Typer's click Context is private
+        for arg in args:
+            if "\x00" in arg:
+                shown = repr(arg) if len(arg) <= 40 else repr(arg[:40]) + "…"
+                error = CliError(f"the argument {shown} holds a NUL character, which no name, code, date or text may")
+                _fail(error, as_json="--json" in args or "--stdin" in args)
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
+    cls=_TelesalesGroup,
     name="telesales",
     help="Telesales: the phone order taker's terminal assistant.",
     no_args_is_help=False,
@@ -63,7 +83,16 @@ class CliState:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
-                raise CliError(f"setting {where}: {first['msg']}") from exc
+                msg = first["msg"].removeprefix("Value error, ")
+                raise CliError(f"setting {where}: {msg}" if where else f"settings: {msg}") from exc
+            except SettingsError as exc:  # a TELESALES_* variable that is not even the right shape (a list, a table)
+                raise CliError(f"settings: {exc}; write lists as JSON, e.g. TELESALES_WORK_DAYS='[1,2,3,4,5]'") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise CliError(f"the settings file {config_file()} is not valid TOML: {exc}") from exc
+            except UnicodeDecodeError as exc:
+                raise CliError(f"the settings file {config_file()} is not UTF-8 text") from exc
+            except OSError as exc:
+                raise CliError(f"cannot read the settings file {config_file()}: {exc.strerror or exc}") from exc
         return self._settings
 
 
@@ -112,7 +141,7 @@ def open_database(state: CliState, *, migrate: bool = True) -> Engine:
     if migrate:
         try:
             ensure_current(engine, auto_upgrade=settings.auto_upgrade)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             raise unreachable(engine, exc) from exc
     return engine
 
@@ -137,8 +166,16 @@ def database(state: CliState, refusals: Refusals | None = None) -> Iterator[Engi
 
 
 def unreachable(engine: Engine, exc: DBAPIError) -> CliError:
-    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return CliError(f"cannot reach the database at {describe(engine)}: {reason}", kind="database_unreachable")
+    """The database cannot be used at all: a server that does not answer, or a file that is no database."""
+    reason = _reason(exc)
+    if isinstance(exc, OperationalError):
+        return CliError(f"cannot reach the database at {describe(engine)}: {reason}", kind="database_unreachable")
+    return CliError(f"cannot use the database at {describe(engine)}: {reason}", kind="database")
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's own first line, without SQLAlchemy's statement and parameters dump."""
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
 
 
 def emit_json(value: Any) -> None:
@@ -147,7 +184,12 @@ def emit_json(value: Any) -> None:
 
 @contextmanager
 def cli_errors(as_json: bool = False) -> Iterator[None]:
-    """Turn every expected failure into one readable sentence (or a JSON error) and its exit code."""
+    """The one boundary where every failure of a command becomes one readable sentence (or a JSON error) and
+    its exit code. Known failures get their own words; anything else still ends as one sentence, exit 1, kind
+    `internal`, never a traceback (a script reading stderr must not have to parse Python).
+
+    Commands check what they can before the database sees it (ids, dates, names); the database branches here
+    are for what only the database can say (a file that is no database, a server gone away)."""
     try:
         yield
     except CliError as exc:
@@ -157,8 +199,20 @@ def cli_errors(as_json: bool = False) -> Iterator[None]:
     except (DatabaseUrlError, SchemaError, ClockError) as exc:
         _fail(CliError(str(exc), kind="database" if not isinstance(exc, ClockError) else "clock"), as_json)
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        _fail(CliError(f"the database failed: {reason}", kind="database"), as_json)
+        _fail(CliError(f"the database failed: {_reason(exc)}", kind="database"), as_json)
+    except DBAPIError as exc:
+        refused = f"the database refused the command: {_reason(exc)}; nothing was changed"
+        _fail(CliError(refused, kind="database"), as_json)
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # Typer's own exits and usage errors (exit 2) already speak the contract
+    except OSError as exc:
+        name = str(exc.filename) if exc.filename is not None else "a file"
+        shown = name if len(name) <= 80 else name[:80] + "…"
+        _fail(CliError(f"cannot use {shown}: {exc.strerror or exc}", kind="bad_input"), as_json)
+    except Exception as exc:  # the last resort: a bug, said in one sentence rather than a traceback
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        message = f"internal error ({type(exc).__name__}{': ' + first if first else ''}); please report it"
+        _fail(CliError(message, kind="internal"), as_json)
 
 
 def _fail(exc: CliError, as_json: bool) -> NoReturn:

@@ -68,6 +68,11 @@ def default_operator() -> str:
         return "cli"
 
 
+def _operator(given: str | None) -> str:
+    """The operator to record: the one given, even empty (placement refuses that in words), else the OS login."""
+    return default_operator() if given is None else given
+
+
 def parse_items(items: list[str]) -> list[tuple[str, int]]:
     """`CODE=QTY` arguments as (code, cartons); every malformed one is named in one error.
 
@@ -134,12 +139,13 @@ def place_cmd(
     """Place an order with every rule the TUI applies: quotas, the week's supply, the cut-off. All or nothing."""
     with cli_errors(as_json):
         lines = parse_items(items)
-        when = parse_week(week, lines=[])  # an order error always lists its lines, none here
+        # unbounded: placement names the weeks an order may be for (exit 3), which covers any date's week
+        when = parse_week(week, bounded=False, lines=[])  # an order error always lists its lines, none here
         state = state_of(ctx, db)
         settings = state.settings()
         with _order_database(state) as engine:
             order = place_order(
-                engine, settings, customer, lines, week=when, operator=operator or default_operator(), call_id=call
+                engine, settings, customer, lines, week=when, operator=_operator(operator), call_id=call
             )
         if as_json:
             emit_json(order.as_json(settings.zone))
@@ -163,7 +169,7 @@ def amend_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         with _order_database(state) as engine:
-            order = amend_order(engine, settings, order_id, lines, operator=operator or default_operator())
+            order = amend_order(engine, settings, order_id, lines, operator=_operator(operator))
         if as_json:
             emit_json(order.as_json(settings.zone))
             return
@@ -184,7 +190,7 @@ def cancel_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         with _order_database(state) as engine:
-            order = cancel_order(engine, settings, order_id, operator=operator or default_operator())
+            order = cancel_order(engine, settings, order_id, operator=_operator(operator))
         if as_json:
             emit_json(order.as_json(settings.zone))
             return

@@ -44,7 +44,7 @@ app.add_typer(ticket_app, name="ticket")
 def _cli_error(exc: TicketError) -> CliError:
     if isinstance(exc, TicketRefused):
         return CliError(str(exc), kind=exc.kind, code=EXIT_REFUSED, **exc.details)
-    return CliError(str(exc))
+    return CliError(str(exc), kind=exc.kind)
 
 
 def _ticket_database(state: CliState) -> AbstractContextManager[Engine]:
@@ -84,7 +84,7 @@ def open_cmd(
                 category,
                 text,
                 settings=settings,
-                operator=operator or "cli",
+                operator="cli" if operator is None else operator,
                 product_code=product,
                 order_id=order,
                 call_id=call,
