@@ -482,6 +482,12 @@ def _width_error(row: list[str], width: int) -> str | None:
     return None
 
 
+def _echo(raw: str) -> str:
+    """A value as quoted in a row's reason, cut short: a value may be 131,072 characters long, and a thousand
+    kept reasons each quoting one in full would hold more memory than the import itself."""
+    return raw if len(raw) <= 64 else raw[:60] + "…"
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_NAMES = {0: "NUL", 9: "tab", 10: "line feed", 13: "carriage return", 27: "ESC"}
 
@@ -631,7 +637,7 @@ class _GenericRows:
             try:
                 values[col.name] = col.parse(raw)
             except _Bad as exc:
-                problems.append(f"{col.name} '{raw}' {exc}")
+                problems.append(f"{col.name} '{_echo(raw)}' {exc}")
         kind = self.kind
         record = {col.target: values[col.name] for col, _ in self.where if col.target and col.name in values}
         group = kind
@@ -641,7 +647,7 @@ class _GenericRows:
                 if code in self.products:
                     record["product_id"] = self.products[code]
                 else:
-                    problems.append(f"product_code '{code}' is not in the catalog")
+                    problems.append(f"product_code '{_echo(code)}' is not in the catalog")
         if kind == "quotas":
             lo, hi = values.get("tier_from"), values.get("tier_to")
             if lo is not None and hi is not None and lo > hi:
@@ -654,7 +660,7 @@ class _GenericRows:
                 if cust in self.customers:
                     record["customer_id"] = self.customers[cust]
                 else:
-                    problems.append(f"customer_code '{cust}' is not a known customer")
+                    problems.append(f"customer_code '{_echo(cust)}' is not a known customer")
         if problems:
             return "; ".join(problems)
         key_desc, key = _key(kind, group, values)
@@ -956,7 +962,7 @@ def _history_slow(
     elif (bad := _control(c)) is not None:
         problems.append(f"customer_code {bad}")
     elif (cid := customers.get(c)) is None:
-        problems.append(f"customer_code '{c}' is not a known customer")
+        problems.append(f"customer_code '{_echo(c)}' is not a known customer")
     if not d:
         problems.append("order_date is empty")
     elif (bad := _control(d)) is not None:
@@ -968,13 +974,13 @@ def _history_slow(
             dates[d] = day
             dates[row[idt]] = day
         except _Bad as exc:
-            problems.append(f"order_date '{d}' {exc}")
+            problems.append(f"order_date '{_echo(d)}' {exc}")
     if not p:
         problems.append("product_code is empty")
     elif (bad := _control(p)) is not None:
         problems.append(f"product_code {bad}")
     elif (pid := products.get(p)) is None:
-        problems.append(f"product_code '{p}' is not in the catalog")
+        problems.append(f"product_code '{_echo(p)}' is not in the catalog")
     if not q:
         problems.append("qty is empty")
     elif (bad := _control(q)) is not None:
@@ -985,7 +991,7 @@ def _history_slow(
             qtys[q] = qty
             qtys[row[iq]] = qty
         except _Bad as exc:
-            problems.append(f"qty '{q}' {exc}")
+            problems.append(f"qty '{_echo(q)}' {exc}")
     if problems or cid is None or day is None or pid is None or qty is None:
         return "; ".join(problems)
     return cid, day, pid, qty

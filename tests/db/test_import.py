@@ -484,3 +484,9 @@ def test_keys_sharing_a_hash_are_not_taken_for_repeats() -> None:
     assert repeats.seen_before(7, ("P2",), 3) is None  # same hash, another key
     assert repeats.seen_before(7, ("P1",), 4) == 2
     assert repeats.seen_before(8, ("P9",), 5) is None
+
+
+def test_a_huge_value_is_quoted_short_in_its_reason(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Up to 1,000 reasons are kept; each quoting a 100,000-character value in full would hold 100 MB."""
+    path = write(tmp_path, "c.csv", f"code,name,price_per_carton\n{'X' * 100_000},n,1\n")
+    assert refused(sqlite_engine, "catalog", path) == [f"2: code '{'X' * 60}…' is longer than 32 characters"]
