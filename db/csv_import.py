@@ -69,7 +69,9 @@ MAX_KEPT = 1_000  # bad rows kept with their reason (all are counted); the CLI p
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 ProgressFn = Callable[[str, int, int], None]
-"""progress(phase, done, total): phase is "checking" or "writing"; called every few thousand rows."""
+"""progress(phase, done, total), every few thousand rows. "checking" while the file is read (good rows are written
+as they are checked; `total` is estimated from the bytes read so far), then "writing" for the last step (ending
+the COPY, merging, committing)."""
 
 
 class ImportFileError(ValueError):
