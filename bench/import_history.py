@@ -1,10 +1,14 @@
-"""How close `telesales import history` gets to the bare database driver, on SQLite and PostgreSQL.
+"""How close `telesales import history` gets to the bare database driver, on SQLite and PostgreSQL, and how
+much memory it needs.
 
 Usage: .venv/bin/python bench/import_history.py [--rows N] [--sqlite-only]
 
 Ours: the whole `import_file(kind="history")` call (read and decode the file, parse, validate every row, look
 up codes, write, audit row, commit), once into an empty table (first import) and once more with the same file
-(every row an update: the re-import path).
+(every row an update: the re-import path). Each runs in a subprocess of its own, which reports its time and its
+peak resident set size (VmHWM), so every memory figure is that run's own peak and not the largest of
+everything before it; "idle" is the peak of a subprocess that only imports the same modules and
+opens the database, for scale.
 Baseline: the same rows, already resolved to ids and held in memory, written by the bare driver with no
 validation (sqlite3 `executemany` INSERT; psycopg `COPY ... FROM STDIN` with `write_row`), into an empty,
 migrated table, committed. The baseline does not read the file at all, so the ratio is a conservative one.
@@ -15,8 +19,12 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
+import resource
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -99,20 +107,46 @@ def prepared_db(make_url: Callable[[], str], customers: Path, catalog: Path) -> 
     return url
 
 
-def ours(url: str, history: Path, again: bool = False) -> tuple[float, float | None]:
+def child(url: str, history: str, mode: str) -> None:
+    """In the subprocess: one import ("first": every row new; "again": every row an update) or nothing
+    ("idle"), then its seconds and peak RSS in MB as one JSON line."""
     engine = make_engine(url)
-    t0 = time.perf_counter()
-    result = import_file(engine, "history", history, at=AT, actor="bench")
-    first = time.perf_counter() - t0
-    assert result.new == result.rows, result
-    second = None
-    if again:
+    with engine.connect():
+        pass
+    seconds = 0.0
+    if mode != "idle":
         t0 = time.perf_counter()
         result = import_file(engine, "history", history, at=AT, actor="bench")
-        second = time.perf_counter() - t0
-        assert result.new == 0, result
+        seconds = time.perf_counter() - t0
+        assert result.new == (result.rows if mode == "first" else 0), result
     engine.dispose()
-    return first, second
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. VmHWM, the high-water mark of its current address space, where Linux has it:
+    ru_maxrss also counts the address space it replaced at exec, i.e. the parent's RSS at the moment of spawning
+    (the parent holds the baseline's rows, hundreds of MB, by the time the PostgreSQL runs start)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux, bytes on macOS
+
+
+def ours(url: str, history: Path, mode: str) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one import run in a fresh interpreter."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(history), mode],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(got["seconds"]), float(got["peak_mb"])
 
 
 def sqlite_baseline(path: str, rows: list[tuple[int, str, int, int]]) -> float:
@@ -170,8 +204,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    results: list[tuple[str, str, float]] = []
+    if args.child:
+        child(*args.child)
+        return
+    results: list[tuple[str, str, float, float | None]] = []
     with tempfile.TemporaryDirectory(prefix="telesales_bench_") as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
@@ -186,36 +224,44 @@ def main() -> None:
             n += 1
             return f"sqlite:///{folder / f'bench{n}.db'}"
 
-        url = prepared_db(sqlite_url, customers, catalog)
-        first, again = ours(url, history, again=True)
-        results += [("sqlite", "ours: first import", first), ("sqlite", "ours: re-import (all updates)", again or 0)]
+        def measure(backend: str, url: str) -> None:
+            idle = ours(url, history, "idle")[1]
+            first = ours(url, history, "first")
+            again = ours(url, history, "again")
+            results.append((backend, "ours: first import", *first))
+            results.append((backend, "ours: re-import (all updates)", *again))
+            print(f"{backend}: ours done (idle process peak {idle:.0f} MB)", flush=True)
+
+        measure("sqlite", prepared_db(sqlite_url, customers, catalog))
         url = prepared_db(sqlite_url, customers, catalog)
         rows = resolved_rows(url, history)
         base = sqlite_baseline(url.removeprefix("sqlite:///"), rows)
-        results.append(("sqlite", "baseline: sqlite3 executemany", base))
+        del rows
+        results.append(("sqlite", "baseline: sqlite3 executemany", base, None))
         print("sqlite done", flush=True)
 
         if not args.sqlite_only:
             pg = PgDatabases()
             try:
-                url = prepared_db(pg.new, customers, catalog)
-                first, again = ours(url, history, again=True)
-                results += [("postgresql", "ours: first import", first)]
-                results += [("postgresql", "ours: re-import (all updates)", again or 0)]
+                measure("postgresql", prepared_db(pg.new, customers, catalog))
                 url = prepared_db(pg.new, customers, catalog)
                 rows = resolved_rows(url, history)
-                results.append(("postgresql", "baseline: psycopg COPY", pg_baseline(url, rows)))
+                results.append(("postgresql", "baseline: psycopg COPY", pg_baseline(url, rows), None))
+                del rows
             finally:
                 pg.drop_all()
 
     print()
-    print(f"{'backend':<11} {'path':<32} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'ours/baseline':>14}")
-    for backend, path, seconds in results:
-        base = next(s for b, p, s in results if b == backend and p.startswith("baseline"))
+    head = f"{'backend':<11} {'path':<32} {'rows':>10} {'seconds':>8} {'rows/s':>10} {'ours/baseline':>14}"
+    print(f"{head} {'peak RSS MB':>12}")
+    for backend, path, seconds, peak in results:
+        base = next(s for b, p, s, _ in results if b == backend and p.startswith("baseline"))
         ratio = "" if path.startswith("baseline") else f"{base / seconds:.2f}"
         rate = args.rows / seconds
-        print(f"{backend:<11} {path:<32} {args.rows:>10,} {seconds:>8.2f} {rate:>10,.0f} {ratio:>14}")
+        shown = "" if peak is None else f"{peak:.0f}"
+        print(f"{backend:<11} {path:<32} {args.rows:>10,} {seconds:>8.2f} {rate:>10,.0f} {ratio:>14} {shown:>12}")
     print("\nratio = baseline seconds / our seconds (rows/s ours ÷ rows/s baseline); goal >= 0.5")
+    print("peak RSS = the import subprocess's own peak (VmHWM); goal < 300 MB at 6,000,000 rows")
 
 
 if __name__ == "__main__":

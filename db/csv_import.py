@@ -1,15 +1,19 @@
-"""CSV import core: read a file, check every row, and only then upsert all of it in one transaction.
+"""CSV import core: read a file as a stream, check every row, and write it in one transaction, or nothing.
 
 All-or-nothing is the contract: the ERP exports are re-run by hand when something is wrong, so a half-imported
 file would be worse than a refused one. Every bad row is reported (not just the first) so the person fixing the
 export sees the whole job at once.
 
-No printing here: the caller gets `ImportFileError` (one sentence about the whole file), `ImportRowErrors`
-(every bad row with its line number) or an `ImportResult`, and a progress callback for long files.
+A history file has millions of rows, so nothing here holds a whole file: rows are checked and written as they
+are read, inside the transaction that a bad row rolls back, and repeated keys are found from 8-byte hashes (a
+second read confirms them, only when there are any). Only regular files are read (/dev/zero never ends, a FIFO
+blocks), and no physical line may be longer than MAX_LINE characters.
 
-`history` files are the big ones (a million rows is normal), so that kind has its own tight validation loop
-and writes with the driver's `executemany` / PostgreSQL `COPY`; the other kinds are thousands of rows and use a
-small declarative column spec.
+No printing here: the caller gets `ImportFileError` (one sentence about the whole file), `ImportRowErrors`
+(the bad rows with their line numbers) or an `ImportResult`, and a progress callback for long files.
+
+`history` files have their own tight validation loop and write with the driver's `executemany` / PostgreSQL
+`COPY`; the other kinds are thousands of rows and use a small declarative column spec.
 """
 
 from __future__ import annotations
@@ -18,9 +22,16 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
+import stat
+import zlib
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -52,11 +63,15 @@ OPTIONAL: dict[str, tuple[str, ...]] = {
 BATCH = 5_000  # rows per executemany: big enough to amortise round trips, small enough for a smooth progress bar
 HISTORY_BATCH = 50_000
 MAX_INT = 2_147_483_647  # INTEGER columns on PostgreSQL; checked here so a typo never surfaces as a SQL error
+MAX_LINE = 1 << 20  # characters in one physical line: no row of these kinds comes near it
+MAX_KEPT = 1_000  # bad rows kept with their reason (all are counted); the CLI prints 50
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 ProgressFn = Callable[[str, int, int], None]
-"""progress(phase, done, total): phase is "checking" or "writing"; called every few thousand rows."""
+"""progress(phase, done, total), every few thousand rows. "checking" while the file is read (good rows are written
+as they are checked; `total` is estimated from the bytes read so far), then "writing" for the last step (ending
+the COPY, merging, committing)."""
 
 
 class ImportFileError(ValueError):
@@ -70,13 +85,15 @@ class RowError:
 
 
 class ImportRowErrors(ValueError):
-    """Some rows are bad: nothing was written. `errors` holds every bad row, sorted by line."""
+    """Some rows are bad: nothing was written. `count` is how many; `errors` holds the first MAX_KEPT of them
+    by line (a file can fail millions of rows, and nobody reads past the first screenful)."""
 
-    def __init__(self, file: str, errors: list[RowError], rows: int):
+    def __init__(self, file: str, errors: list[RowError], rows: int, count: int | None = None):
         self.file = file
-        self.errors = sorted(errors, key=lambda e: e.line)
+        self.errors = sorted(errors, key=lambda e: e.line)[:MAX_KEPT]
+        self.count = len(errors) if count is None else count
         self.rows = rows
-        super().__init__(f"{len(self.errors)} bad rows in {file}")
+        super().__init__(f"{self.count} bad rows in {file}")
 
 
 @dataclass
@@ -223,62 +240,140 @@ _SPECS: dict[str, tuple[_Col, ...]] = {
 # --------------------------------------------------------------------------------------------- reading
 
 
+class _LineTooLong(Exception):
+    """A physical line of MAX_LINE characters or more, raised from inside the csv reader's input."""
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped, for a message that echoes what the user typed or the file held:
+    an ESC in a file name or an encoding must not act on the terminal that prints the refusal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def _codec(encoding: str | None) -> str:
+    """The codec to decode with, checked before any file is opened. An unknown name, or a codec that does not
+    turn bytes into text (rot13, hex, zlib), is one sentence here instead of a traceback from the decoder."""
+    enc = encoding or "utf-8"
+    shown = _printable(enc)
+    try:
+        name = codecs.lookup(enc).name
+    except (LookupError, ValueError, TypeError) as exc:
+        raise ImportFileError(f"unknown encoding '{shown}'; use utf-8 (the default) or gb18030") from exc
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=name)  # refuses a codec that is not a text encoding
+    except LookupError as exc:
+        raise ImportFileError(
+            f"'{shown}' is not a text encoding (it does not turn bytes into text); use utf-8 (the default) or gb18030"
+        ) from exc
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _open_regular(path: Path, file: str) -> tuple[int, os.stat_result]:
+    """Open `path` for reading, refusing anything but a regular file.
+
+    /dev/zero never ends and a FIFO blocks until someone writes to it, so the type is checked on the opened
+    descriptor (no window for the name to be swapped between a check and the open), and the open itself does not
+    block (O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError as exc:
+        raise ImportFileError(f"{file} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ImportFileError(f"{file} is a folder, not a CSV file") from exc
+    except OSError as exc:
+        raise ImportFileError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ImportFileError(f"{file} is a folder, not a CSV file")
+        what = (
+            "a pipe"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "not a regular file"
+        )
+        raise ImportFileError(f"{file} is {what}, not a CSV file: import reads regular files only")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd, info
+
+
+def check_source(path: str | Path, kind: str, encoding: str | None = None) -> None:
+    """Refuse a file that cannot be imported whatever the database holds (missing, not a regular file, an
+    unknown kind or encoding), so the CLI can say so before it connects to anything."""
+    if kind not in KINDS:
+        raise ImportFileError(f"unknown kind '{_printable(kind)}'; use one of {', '.join(KINDS)}")
+    _codec(encoding)
+    fd, _ = _open_regular(Path(path), str(path))
+    os.close(fd)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def _lines(stream: io.TextIOWrapper) -> Iterator[str]:
+    """The file's physical lines for the csv reader, never one longer than MAX_LINE characters: a file with no
+    line breaks (a binary file, a log) would otherwise be read whole into memory before any check could run."""
+    readline = stream.readline
+    while line := readline(MAX_LINE):
+        if len(line) == MAX_LINE and line[-1] not in "\r\n":
+            raise _LineTooLong
+        yield line
+
+
 @dataclass
 class _Csv:
-    """A decoded file positioned after its header."""
+    """An open file positioned after its header; the file is read as it is checked, never held whole."""
 
     file: str
+    path: Path
+    kind: str
+    codec: str
+    explicit: bool  # the encoding was chosen by the user (the hint about GB18030 is for the default only)
     columns: dict[str, int]  # normalised header name -> position
     width: int
     reader: Any  # csv.reader; its line_num gives file line numbers even across quoted newlines
-    approx_rows: int
+    raw: io.BufferedReader  # the bytes under the text, for progress by position
+    size: int
+    identity: tuple[int, int, int, int]
 
 
-def _open_csv(path: Path, file: str, kind: str, encoding: str | None) -> _Csv:
-    if not path.exists():
-        raise ImportFileError(f"{file} does not exist")
-    if path.is_dir():
-        raise ImportFileError(f"{file} is a folder, not a CSV file")
-    enc = encoding or "utf-8"
+def _open_csv(path: Path, file: str, kind: str, codec: str, explicit: bool, stack: ExitStack) -> _Csv:
+    fd, info = _open_regular(path, file)
     try:
-        codec = codecs.lookup(enc).name
-    except LookupError as exc:
-        raise ImportFileError(f"unknown encoding '{enc}'; use utf-8 (the default) or gb18030") from exc
-    if codec == "utf-8":
-        codec = "utf-8-sig"
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {file}: {exc.strerror or exc}") from exc
-    if not data:
+        raw = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    stream = stack.enter_context(io.TextIOWrapper(raw, encoding=codec, errors="strict", newline=""))
+    if info.st_size == 0:
         raise ImportFileError(f"{file} is empty: a {kind} file needs a header row ({_needs(kind)}) and data rows")
-    try:
-        content = data.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        if encoding is None or codec == "utf-8-sig":
-            raise ImportFileError(
-                f"{file} is not UTF-8 (line {line} has bytes that are not valid UTF-8); Chinese ERPs and Excel "
-                f"often write GB18030, so if that is where it came from, rerun with --encoding gb18030"
-            ) from exc
-        raise ImportFileError(f"{file} cannot be read as {enc} (line {line}); check the --encoding") from exc
-    content = content.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(content, newline=""))
+    # strict: an unterminated quote is an error instead of a value that swallows the rest of the file
+    reader = csv.reader(_lines(stream), strict=True)
+    src = _Csv(file, path, kind, codec, explicit, {}, 0, reader, raw, info.st_size, _identity(info))
     try:
         header = next(reader, None)
         while header is not None and not any(h.strip() for h in header):
             header = next(reader, None)  # leading blank lines
     except csv.Error as exc:
-        raise ImportFileError(f"{file}:{reader.line_num}: cannot be read as CSV ({exc})") from exc
+        raise ImportFileError(f"{file}:{reader.line_num}: cannot be read as CSV ({_csv_reason(exc)})") from exc
+    except (UnicodeDecodeError, _LineTooLong) as exc:
+        raise _stream_error(src, exc, reader.line_num) from exc
     if header is None:
         raise ImportFileError(f"{file} is empty: a {kind} file needs a header row ({_needs(kind)}) and data rows")
     columns: dict[str, int] = {}
     for pos, raw_name in enumerate(header):
-        name = raw_name.strip().lower()
+        name = raw_name.removeprefix("\ufeff").strip().lower() if pos == 0 else raw_name.strip().lower()
         if not name:
             continue
         if name in columns:
-            raise ImportFileError(f"{file}: column '{name}' appears twice in the header")
+            raise ImportFileError(f"{file}: column '{_printable(name)}' appears twice in the header")
         columns[name] = pos
     missing = [c for c in REQUIRED[kind] if c not in columns]
     if missing:
@@ -286,7 +381,17 @@ def _open_csv(path: Path, file: str, kind: str, encoding: str | None) -> _Csv:
             f"{file} is missing the required column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
             f"a {kind} file needs {_needs(kind)}"
         )
-    return _Csv(file, columns, len(header), reader, max(content.count("\n") - reader.line_num + 1, 1))
+    src.columns = columns
+    src.width = len(header)
+    return src
+
+
+def _reopen(src: _Csv, stack: ExitStack) -> _Csv:
+    """The same file from the top, for a second look; refused if it changed since the first read began."""
+    again = _open_csv(src.path, src.file, src.kind, src.codec, src.explicit, stack)
+    if again.identity != src.identity:
+        raise ImportFileError(f"{src.file} changed while it was being imported; nothing was imported: run it again")
+    return again
 
 
 def _needs(kind: str) -> str:
@@ -296,22 +401,80 @@ def _needs(kind: str) -> str:
     return out
 
 
-def _rows(src: _Csv, progress: ProgressFn | None) -> Iterator[tuple[int, list[str]]]:
-    """(first line of the row, fields), skipping blank rows; progress ticks every BATCH rows."""
-    prev = src.reader.line_num
-    count = 0
-    try:
-        for row in src.reader:
+def _csv_reason(exc: csv.Error) -> str:
+    """The csv module's complaint in the words of someone fixing an export in a spreadsheet."""
+    said = str(exc)
+    if "unexpected end of data" in said:
+        return 'unterminated quote: a value opened with " is never closed'
+    if "expected after" in said:
+        return 'unterminated quote: a quoted value must end with " followed by a comma (write "" for a " inside it)'
+    if "field larger than field limit" in said:
+        return f"a value is longer than {csv.field_size_limit():,} characters (an unterminated quote?)"
+    return f"cannot be read as CSV ({said})"
+
+
+def _stream_error(src: _Csv, exc: BaseException, lines_read: int) -> ImportFileError:
+    """A whole-file refusal for a problem met while reading: a line too long, or bytes the encoding cannot read."""
+    if isinstance(exc, _LineTooLong):
+        return ImportFileError(
+            f"{src.file}:{lines_read + 1}: a line is longer than {MAX_LINE:,} characters; "
+            f"this is not a {src.kind} CSV file"
+        )
+    line = _undecodable_line(src)
+    if not src.explicit or src.codec == "utf-8-sig":
+        return ImportFileError(
+            f"{src.file} is not UTF-8 (line {line} has bytes that are not valid UTF-8); Chinese ERPs and Excel "
+            f"often write GB18030, so if that is where it came from, rerun with --encoding gb18030"
+        )
+    return ImportFileError(f"{src.file} cannot be read as {src.codec} (line {line}); check the --encoding")
+
+
+def _undecodable_line(src: _Csv) -> int:
+    """The line holding the first bytes `src.codec` cannot decode. The text layer decodes in chunks, so where it
+    failed says little; this reads the bytes again (an error path only), a bounded piece at a time."""
+    decoder = codecs.getincrementaldecoder(src.codec)()
+    fd, _ = _open_regular(src.path, src.file)
+    line = 1
+    with os.fdopen(fd, "rb") as fh:
+        while chunk := fh.readline(1 << 16):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return line
+            line += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return line
+    return line
+
+
+def _rows(src: _Csv) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line of the row, its fields) for every non-blank row; a row the csv module cannot split comes as
+    (line, reason) and reading goes on with the next line, so every bad row is listed, not just the first."""
+    reader = src.reader
+    prev = reader.line_num
+    while True:
+        try:
+            for row in reader:
+                line = prev + 1
+                prev = reader.line_num
+                if not any(f.strip() for f in row):
+                    continue
+                yield line, row
+            return
+        except csv.Error as exc:
             line = prev + 1
-            prev = src.reader.line_num
-            if not any(f.strip() for f in row):
-                continue
-            count += 1
-            if progress is not None and count % BATCH == 0:
-                progress("checking", count, src.approx_rows)
-            yield line, row
-    except csv.Error as exc:
-        raise ImportFileError(f"{src.file}:{src.reader.line_num}: cannot be read as CSV ({exc})") from exc
+            prev = reader.line_num
+            yield line, _csv_reason(exc)
+        except (UnicodeDecodeError, _LineTooLong) as exc:
+            raise _stream_error(src, exc, reader.line_num) from exc
+
+
+def _estimate(src: _Csv, rows: int) -> int:
+    """Rows in the whole file, guessed from the bytes read so far: the file is not counted ahead of time."""
+    pos = src.raw.tell()
+    return max(rows, round(rows * src.size / pos)) if pos > 0 else rows
 
 
 def _width_error(row: list[str], width: int) -> str | None:
@@ -321,69 +484,172 @@ def _width_error(row: list[str], width: int) -> str | None:
     return None
 
 
+def _echo(raw: str) -> str:
+    """A value as quoted in a row's reason, cut short: a value may be 131,072 characters long, and a thousand
+    kept reasons each quoting one in full would hold more memory than the import itself."""
+    return raw if len(raw) <= 64 else raw[:60] + "…"
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {0: "NUL", 9: "tab", 10: "line feed", 13: "carriage return", 27: "ESC"}
+
+
+def _control(raw: str) -> str | None:
+    """Why a value may not be imported because it holds a control character, else None.
+
+    One rule on both databases: SQLite stores a NUL and PostgreSQL refuses it, so the same file would import on
+    one and fail on the other. No field of any kind needs a control character (a tab or a line break inside a
+    shop's name is an export mistake too), and an ESC or a C1 code in a name would act on the terminal that shows
+    it. Leading and trailing whitespace is trimmed before this check, as for every value."""
+    found = _CONTROL.search(raw)
+    if found is None:
+        return None
+    code = ord(found.group())
+    name = _CONTROL_NAMES.get(code)
+    label = f"U+{code:04X}, {name}" if name else f"U+{code:04X}"
+    return f"has a control character ({label}) at character {found.start() + 1}; remove it"
+
+
+# --------------------------------------------------------------------------------------------- bad rows, repeats
+
+
+class _Errors:
+    """Bad rows as they are found: every one counted, the first MAX_KEPT by line kept with its reason, so a file
+    whose millions of rows are all bad costs no more memory than a good one."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.kept: list[RowError] = []
+
+    def add(self, line: int, reason: str) -> None:
+        self.count += 1
+        self.kept.append(RowError(line, reason))
+        if len(self.kept) >= 2 * MAX_KEPT:
+            self.kept.sort(key=lambda e: e.line)
+            del self.kept[MAX_KEPT:]
+
+    def raise_if_any(self, file: str, rows: int) -> None:
+        if self.count:
+            raise ImportRowErrors(file, self.kept, rows, self.count)
+
+
+_BUCKETS = 251  # a prime: history keys are arithmetic, and a power of two would crowd them into a few buckets
+
+
+class _KeyHashes:
+    """The hash of every good row's key, 8 bytes a row, so repeated keys are found without holding the rows.
+
+    Equal hashes are only candidates (two keys may share a hash). `repeats()` names them; only then is the file
+    read a second time, to confirm each candidate against its key and to find the line where it first appeared."""
+
+    def __init__(self) -> None:
+        self.buckets: list[array[int]] = [array("q") for _ in range(_BUCKETS)]
+
+    def repeats(self) -> _Repeats | None:
+        found: list[array[int]] = []
+        any_found = False
+        for bucket in self.buckets:
+            if len(set(bucket)) == len(bucket):
+                found.append(array("q"))
+                continue
+            counts = Counter(bucket)
+            found.append(array("q", sorted(h for h, n in counts.items() if n > 1)))
+            any_found = True
+        self.buckets = []
+        return _Repeats(found) if any_found else None
+
+
+def _check_hash(key: tuple[Any, ...]) -> int:
+    """A second 64-bit hash of a key, independent of Python's, to tell apart two keys that share `hash()`."""
+    data = repr(key).encode("utf-8", "surrogatepass")
+    return (zlib.crc32(data) << 32) | zlib.adler32(data)
+
+
+class _Repeats:
+    """Hashes seen more than once, each with the first line and check hash of the key that first had it: 24 bytes
+    a repeated key, however many times a file repeats itself (an export appended twice repeats every row)."""
+
+    def __init__(self, hashes: list[array[int]]) -> None:
+        self.hashes = hashes
+        self.first = [array("q", bytes(8 * len(h))) for h in hashes]
+        self.check = [array("Q", bytes(8 * len(h))) for h in hashes]
+
+    def seen_before(self, h: int, key: tuple[Any, ...], line: int) -> int | None:
+        """The line where `key` first appeared when this row repeats it; None (remembering this line) otherwise."""
+        b = h % _BUCKETS
+        hashes = self.hashes[b]
+        i = bisect_left(hashes, h)
+        if i == len(hashes) or hashes[i] != h:
+            return None
+        check = _check_hash(key)
+        first = self.first[b]
+        if first[i] == 0:
+            first[i] = line
+            self.check[b][i] = check
+            return None
+        return first[i] if self.check[b][i] == check else None
+
+
 # --------------------------------------------------------------------------------------------- lookups
 
 
-def _codes(engine: Engine, table: Table) -> dict[str, int]:
+def _codes(conn: Connection, table: Table) -> dict[str, int]:
     """code -> id for a whole table in one query: far cheaper than a query per row, and customers number
     in the tens of thousands at most."""
-    with engine.connect() as conn:
-        return {code: ident for code, ident in conn.execute(select(table.c.code, table.c.id))}
+    return {code: ident for code, ident in conn.execute(select(table.c.code, table.c.id))}
 
 
-# --------------------------------------------------------------------------------------------- checking
+# --------------------------------------------------------------------------------------------- generic kinds
 
 
-@dataclass
-class _Checked:
-    """Rows ready to write, per target (quotas have two natural keys, hence more than one group)."""
+class _GenericRows:
+    """Checks one row of a catalog, customers, quotas or supply file against the column spec."""
 
-    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    rows: int = 0
-    present: set[str] = field(default_factory=set)  # table columns the file supplies (others are left alone)
+    def __init__(self, src: _Csv, kind: str, conn: Connection) -> None:
+        self.kind = kind
+        self.width = src.width
+        self.required = set(REQUIRED[kind])
+        # in the file's column order, so a row's problems read left to right as the user sees the row
+        self.where = sorted(
+            ((col, src.columns.get(col.name)) for col in _SPECS[kind]), key=lambda cp: (cp[1] is None, cp[1] or 0)
+        )
+        self.products = _codes(conn, PRODUCT) if kind in ("quotas", "supply") else {}
+        self.customers = _codes(conn, CUSTOMER) if kind == "quotas" else {}
+        self.present = {col.target for col, pos in self.where if pos is not None and col.target}
 
-
-def _check_generic(src: _Csv, kind: str, engine: Engine, progress: ProgressFn | None) -> _Checked:
-    spec = _SPECS[kind]
-    required = set(REQUIRED[kind])
-    # in the file's column order, so a row's problems read left to right as the user sees the row
-    where = sorted(((col, src.columns.get(col.name)) for col in spec), key=lambda cp: (cp[1] is None, cp[1] or 0))
-    products = _codes(engine, PRODUCT) if kind in ("quotas", "supply") else {}
-    customers = _codes(engine, CUSTOMER) if kind == "quotas" else {}
-    out = _Checked()
-    out.present = {col.target for col, pos in where if pos is not None and col.target}
-    errors: list[RowError] = []
-    seen: dict[tuple[Any, ...], int] = {}
-    for line, row in _rows(src, progress):
-        out.rows += 1
+    def check(self, row: list[str]) -> str | tuple[str, dict[str, Any], str, tuple[Any, ...]]:
+        """The reason the row is bad, or (group, record for the table, key description, key)."""
+        if (wide := _width_error(row, self.width)) is not None:
+            return wide
         problems: list[str] = []
-        if (wide := _width_error(row, src.width)) is not None:
-            errors.append(RowError(line, wide))
-            continue
         values: dict[str, Any] = {}
-        for col, pos in where:
+        for col, pos in self.where:
             if pos is None:
                 continue
             raw = row[pos].strip() if pos < len(row) else ""
             if raw == "":
-                if col.name in required:
+                if col.name in self.required:
                     problems.append(f"{col.name} is empty")
                 else:
                     values[col.name] = col.empty
                 continue
+            if (bad := _control(raw)) is not None:
+                problems.append(f"{col.name} {bad}")
+                continue
             try:
                 values[col.name] = col.parse(raw)
             except _Bad as exc:
-                problems.append(f"{col.name} '{raw}' {exc}")
-        record = {col.target: values[col.name] for col, _ in where if col.target and col.name in values}
+                problems.append(f"{col.name} '{_echo(raw)}' {exc}")
+        kind = self.kind
+        record = {col.target: values[col.name] for col, _ in self.where if col.target and col.name in values}
         group = kind
         if kind in ("quotas", "supply"):
             code = values.get("product_code")
             if code is not None:
-                if code in products:
-                    record["product_id"] = products[code]
+                if code in self.products:
+                    record["product_id"] = self.products[code]
                 else:
-                    problems.append(f"product_code '{code}' is not in the catalog")
+                    problems.append(f"product_code '{_echo(code)}' is not in the catalog")
         if kind == "quotas":
             lo, hi = values.get("tier_from"), values.get("tier_to")
             if lo is not None and hi is not None and lo > hi:
@@ -393,22 +659,14 @@ def _check_generic(src: _Csv, kind: str, engine: Engine, progress: ProgressFn | 
             group = "quotas_tier"
             if cust:
                 group = "quotas_customer"
-                if cust in customers:
-                    record["customer_id"] = customers[cust]
+                if cust in self.customers:
+                    record["customer_id"] = self.customers[cust]
                 else:
-                    problems.append(f"customer_code '{cust}' is not a known customer")
+                    problems.append(f"customer_code '{_echo(cust)}' is not a known customer")
         if problems:
-            errors.append(RowError(line, "; ".join(problems)))
-            continue
+            return "; ".join(problems)
         key_desc, key = _key(kind, group, values)
-        first = seen.setdefault(key, line)
-        if first != line:
-            errors.append(RowError(line, f"same {key_desc} as line {first}"))
-            continue
-        out.groups.setdefault(group, []).append(record)
-    if errors:
-        raise ImportRowErrors(src.file, errors, out.rows)
-    return out
+        return group, record, key_desc, key
 
 
 def _key(kind: str, group: str, v: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -428,78 +686,258 @@ def _key(kind: str, group: str, v: dict[str, Any]) -> tuple[str, tuple[Any, ...]
     return f"week {week} and product_code '{v['product_code']}'", (v["week"], v["product_code"])
 
 
+def _upsert_statement(conn: Connection, kind: str, group: str, present: set[str]) -> Any:
+    """INSERT … ON CONFLICT DO UPDATE for one group: columns the file does not supply are left alone."""
+    qc: Column[Any] = QUOTA.c.customer_id
+    keys: Sequence[str]
+    where: Any = None
+    if kind in ("catalog", "customers"):
+        table, keys, update = _TABLES[kind], ["code"], sorted(present - {"code"})
+    elif group == "quotas_tier":
+        table, keys, update, where = QUOTA, ["week", "product_id", "tier_from", "tier_to"], ["max_qty"], qc.is_(None)
+    elif group == "quotas_customer":
+        table, keys, update = QUOTA, ["week", "product_id", "customer_id"], ["tier_from", "tier_to", "max_qty"]
+        where = qc.isnot(None)
+    else:
+        table, keys, update = SUPPLY, ["week", "product_id"], ["total_qty"]
+    stmt = _dialect_insert(conn, table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        index_where=where,
+        set_={c: stmt.excluded[c] for c in update},
+    )
+
+
+class _GenericWriter:
+    """Upserts checked rows in batches as the file is read, inside the import's transaction."""
+
+    def __init__(self, conn: Connection, kind: str, present: set[str]) -> None:
+        self.conn = conn
+        self.kind = kind
+        self.present = present
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.statements: dict[str, Any] = {}
+
+    def add(self, group: str, record: dict[str, Any]) -> None:
+        batch = self.pending.setdefault(group, [])
+        batch.append(record)
+        if len(batch) >= BATCH:
+            self.flush(group)
+
+    def flush(self, group: str) -> None:
+        batch = self.pending.pop(group, [])
+        if not batch:
+            return
+        if group not in self.statements:
+            self.statements[group] = _upsert_statement(self.conn, self.kind, group, self.present)
+        self.conn.execute(self.statements[group], batch)
+
+    def finish(self) -> None:
+        for group in list(self.pending):
+            self.flush(group)
+
+
+def _import_generic(
+    conn: Connection, src: _Csv, kind: str, errors: _Errors, progress: ProgressFn | None
+) -> tuple[int, Callable[[], None]]:
+    """Check and write in one pass; returns the row count and what completes the writing. Writing stops at the
+    first bad row (the transaction will be rolled back) but checking goes on, to list every bad row."""
+    rows_of = _GenericRows(src, kind, conn)
+    writer = _GenericWriter(conn, kind, rows_of.present)
+    keys = _KeyHashes()
+    buckets = keys.buckets
+    rows = 0
+    for line, row in _rows(src):
+        rows += 1
+        if progress is not None and rows % BATCH == 0:
+            progress("checking", rows, _estimate(src, rows))
+        checked = row if isinstance(row, str) else rows_of.check(row)
+        if isinstance(checked, str):
+            errors.add(line, checked)
+            continue
+        group, record, _, key = checked
+        h = hash(key)
+        buckets[h % _BUCKETS].append(h)
+        if not errors.count:
+            writer.add(group, record)
+    repeats = keys.repeats()
+    if repeats is not None:
+        with ExitStack() as stack:
+            for line, row in _rows(_reopen(src, stack)):
+                if isinstance(row, str) or isinstance(checked := rows_of.check(row), str):
+                    continue
+                _, _, key_desc, key = checked
+                first = repeats.seen_before(hash(key), key, line)
+                if first is not None:
+                    errors.add(line, f"same {key_desc} as line {first}")
+    return rows, writer.finish
+
+
+# --------------------------------------------------------------------------------------------- history
+
+
 _QTY = _whole()
 
 
-def _check_history(
-    src: _Csv, engine: Engine, progress: ProgressFn | None
-) -> tuple[list[tuple[int, str, int, int]], int]:
-    """The million-row path: one dict lookup per field on the common case, full parsing only on a miss.
+class _HistoryWriter:
+    """Writes checked history rows in batches as the file is read, inside the import's transaction.
+
+    SQLite: the Core upsert compiled once and run through the driver's executemany with plain tuples: the rows are
+    already validated and the dates already in SQLite's storage form, so per-row bind processing would be pure
+    overhead (it was most of the write time when measured).
+    PostgreSQL: COPY, several times faster than any INSERT. Into an empty table (the first, big import) it goes
+    straight in; otherwise into a temporary table, then one INSERT … SELECT … ON CONFLICT DO UPDATE. The COPY stays
+    open while the file is read; when the file turns out bad it is abandoned with the transaction, unfinished."""
+
+    def __init__(self, conn: Connection, empty: bool, stack: ExitStack) -> None:
+        self.conn = conn
+        self.empty = empty
+        self.copying = ExitStack()
+        self.copy: Any = None
+        self.sql = ""
+        table: Table = HISTORY
+        if conn.dialect.name != "postgresql":
+            stmt = sqlite.insert(table).values({c: None for c in _HISTORY_COLS})
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.customer_id, table.c.order_date, table.c.product_id],
+                set_={"qty": stmt.excluded.qty},
+            )
+            compiled = stmt.compile(dialect=conn.dialect)
+            order = [compiled.positiontup.index(c) for c in _HISTORY_COLS] if compiled.positiontup else None
+            assert order == [0, 1, 2, 3], f"unexpected parameter order {compiled.positiontup}"
+            self.sql = str(compiled)
+            return
+        target = table.name
+        if not empty:
+            conn.execute(
+                text(
+                    "CREATE TEMPORARY TABLE _import_history "
+                    "(customer_id integer, order_date date, product_id integer, qty integer) ON COMMIT DROP"
+                )
+            )
+            target = "_import_history"
+        raw: Any = conn.connection.driver_connection  # the psycopg connection, inside the same transaction
+        # entered on the caller's stack, so a refusal unwinds it with the exception: COPY is cancelled, not ended
+        stack.enter_context(self.copying)
+        cur = self.copying.enter_context(raw.cursor())
+        self.copy = self.copying.enter_context(cur.copy(f"COPY {target} ({', '.join(_HISTORY_COLS)}) FROM STDIN"))
+
+    def write(self, rows: list[tuple[int, str, int, int]]) -> None:
+        if self.copy is None:
+            self.conn.exec_driver_sql(self.sql, rows)
+        else:
+            self.copy.write("".join([f"{c}\t{d}\t{p}\t{q}\n" for c, d, p, q in rows]))
+
+    def finish(self) -> None:
+        if self.copy is None:
+            return
+        self.copying.close()  # ends the COPY
+        if not self.empty:
+            table: Table = HISTORY
+            staged = Table("_import_history", MetaData(), *(Column(c, table.c[c].type) for c in _HISTORY_COLS))
+            stmt = postgresql.insert(table).from_select(list(_HISTORY_COLS), select(*staged.c))
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.customer_id, table.c.order_date, table.c.product_id],
+                set_={"qty": stmt.excluded.qty},
+            )
+            self.conn.execute(stmt)
+
+
+_HISTORY_COLS = ("customer_id", "order_date", "product_id", "qty")
+
+
+def _import_history(
+    conn: Connection, src: _Csv, empty: bool, errors: _Errors, progress: ProgressFn | None, stack: ExitStack
+) -> tuple[int, Callable[[], None]]:
+    """The million-row path: check and write in one pass, one dict lookup per field on the common case.
 
     Dates and quantities repeat endlessly in a history file, so each distinct raw string is parsed once and
     cached; a row whose four lookups all hit is valid without further work. Anything unusual (whitespace,
     unknown code, a bad value, a ragged row) falls to the careful path, which produces the messages.
-    Returns (customer_id, 'YYYY-MM-DD', product_id, qty) tuples, ready for executemany or COPY.
+    Good rows go to the database in batches of HISTORY_BATCH as they are read, and each row's key is kept only
+    as an 8-byte hash, so memory does not grow with the file. Returns the row count and what completes writing.
     """
-    products = _codes(engine, PRODUCT)
-    customers = _codes(engine, CUSTOMER)
+    products = _codes(conn, PRODUCT)
+    customers = _codes(conn, CUSTOMER)
+    writer = _HistoryWriter(conn, empty, stack)
     cols = src.columns
     ic, idt, ip, iq = cols["customer_code"], cols["order_date"], cols["product_code"], cols["qty"]
     need = max(ic, idt, ip, iq) + 1
     width = src.width
-    dates: dict[str, tuple[str, int]] = {}  # raw -> (canonical text, small index for the duplicate key)
+    dates: dict[str, tuple[str, int]] = {}  # raw -> (canonical text, day number for the duplicate key)
     qtys: dict[str, int] = {}
     n_cust = max(customers.values(), default=0) + 1
     n_prod = max(products.values(), default=0) + 1
-    seen: dict[int, int] = {}
-    out: list[tuple[int, str, int, int]] = []
-    append = out.append
-    errors: list[RowError] = []
+    keys = _KeyHashes()
+    buckets = keys.buckets
+    batch: list[tuple[int, str, int, int]] = []
+    append = batch.append
     reader = src.reader
     prev = reader.line_num
     rows = 0
     tick = prev + BATCH * 4
-    try:
-        for row in reader:
+    while True:
+        try:
+            for row in reader:
+                line = prev + 1
+                prev = reader.line_num
+                if len(row) == width:
+                    cid = customers.get(row[ic])
+                    day = dates.get(row[idt])
+                    pid = products.get(row[ip])
+                    qty = qtys.get(row[iq])
+                else:
+                    cid = day = pid = qty = None
+                if cid is None or day is None or pid is None or qty is None:
+                    if not any(f.strip() for f in row):
+                        continue
+                    checked = _history_slow(row, width, need, (ic, idt, ip, iq), customers, products, dates, qtys)
+                    if isinstance(checked, str):
+                        rows += 1
+                        errors.add(line, checked)
+                        continue
+                    cid, day, pid, qty = checked
+                rows += 1
+                h = hash((day[1] * n_cust + cid) * n_prod + pid)
+                buckets[h % _BUCKETS].append(h)
+                if not errors.count:
+                    append((cid, day[0], pid, qty))
+                    if len(batch) >= HISTORY_BATCH:
+                        writer.write(batch)
+                        batch = []
+                        append = batch.append
+                if prev >= tick and progress is not None:
+                    tick = prev + BATCH * 4
+                    progress("checking", rows, _estimate(src, rows))
+            break
+        except csv.Error as exc:
             line = prev + 1
             prev = reader.line_num
-            if len(row) == width:
-                cid = customers.get(row[ic])
-                day = dates.get(row[idt])
-                pid = products.get(row[ip])
-                qty = qtys.get(row[iq])
-            else:
-                cid = day = pid = qty = None
-            if cid is None or day is None or pid is None or qty is None:
-                if not any(f.strip() for f in row):
+            rows += 1
+            errors.add(line, _csv_reason(exc))
+        except (UnicodeDecodeError, _LineTooLong) as exc:
+            raise _stream_error(src, exc, reader.line_num) from exc
+    if batch and not errors.count:
+        writer.write(batch)
+    del batch
+    repeats = keys.repeats()
+    if repeats is not None:
+        with ExitStack() as again:
+            for line, row in _rows(_reopen(src, again)):
+                if isinstance(row, str):
                     continue
                 checked = _history_slow(row, width, need, (ic, idt, ip, iq), customers, products, dates, qtys)
                 if isinstance(checked, str):
-                    rows += 1
-                    errors.append(RowError(line, checked))
                     continue
-                cid, day, pid, qty = checked
-            rows += 1
-            key = (day[1] * n_cust + cid) * n_prod + pid
-            first = seen.setdefault(key, line)
-            if first != line:
-                errors.append(
-                    RowError(
+                cid, day, pid, _ = checked
+                first = repeats.seen_before(hash((day[1] * n_cust + cid) * n_prod + pid), (cid, day[1], pid), line)
+                if first is not None:
+                    errors.add(
                         line,
                         f"same customer_code '{row[ic].strip()}', order_date {day[0]} and product_code "
                         f"'{row[ip].strip()}' as line {first}",
                     )
-                )
-                continue
-            append((cid, day[0], pid, qty))
-            if prev >= tick and progress is not None:
-                tick = prev + BATCH * 4
-                progress("checking", rows, src.approx_rows)
-    except csv.Error as exc:
-        raise ImportFileError(f"{src.file}:{reader.line_num}: cannot be read as CSV ({exc})") from exc
-    if errors:
-        raise ImportRowErrors(src.file, errors, rows)
-    return out, rows
+    return rows, writer.finish
 
 
 def _history_slow(
@@ -520,36 +958,42 @@ def _history_slow(
     ic, idt, ip, iq = idx
     problems: list[str] = []
     c, d, p, q = row[ic].strip(), row[idt].strip(), row[ip].strip(), row[iq].strip()
-    cid = customers.get(c)
+    cid = day = pid = qty = None
     if not c:
         problems.append("customer_code is empty")
-    elif cid is None:
-        problems.append(f"customer_code '{c}' is not a known customer")
-    day = dates.get(d)
+    elif (bad := _control(c)) is not None:
+        problems.append(f"customer_code {bad}")
+    elif (cid := customers.get(c)) is None:
+        problems.append(f"customer_code '{_echo(c)}' is not a known customer")
     if not d:
         problems.append("order_date is empty")
-    elif day is None:
+    elif (bad := _control(d)) is not None:
+        problems.append(f"order_date {bad}")
+    elif (day := dates.get(d)) is None:
         try:
-            day = (_strict_date(d).isoformat(), len(dates))
+            parsed = _strict_date(d)
+            day = (parsed.isoformat(), parsed.toordinal())
             dates[d] = day
             dates[row[idt]] = day
         except _Bad as exc:
-            problems.append(f"order_date '{d}' {exc}")
-    pid = products.get(p)
+            problems.append(f"order_date '{_echo(d)}' {exc}")
     if not p:
         problems.append("product_code is empty")
-    elif pid is None:
-        problems.append(f"product_code '{p}' is not in the catalog")
-    qty = qtys.get(q)
+    elif (bad := _control(p)) is not None:
+        problems.append(f"product_code {bad}")
+    elif (pid := products.get(p)) is None:
+        problems.append(f"product_code '{_echo(p)}' is not in the catalog")
     if not q:
         problems.append("qty is empty")
-    elif qty is None:
+    elif (bad := _control(q)) is not None:
+        problems.append(f"qty {bad}")
+    elif (qty := qtys.get(q)) is None:
         try:
             qty = _QTY(q)
             qtys[q] = qty
             qtys[row[iq]] = qty
         except _Bad as exc:
-            problems.append(f"qty '{q}' {exc}")
+            problems.append(f"qty '{_echo(q)}' {exc}")
     if problems or cid is None or day is None or pid is None or qty is None:
         return "; ".join(problems)
     return cid, day, pid, qty
@@ -573,139 +1017,6 @@ def _lock(conn: Connection, table: Table) -> None:
         conn.execute(text(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def _upsert(
-    conn: Connection,
-    table: Table,
-    rows: list[dict[str, Any]],
-    keys: Sequence[str],
-    update: Sequence[str],
-    where: Any = None,
-    on_batch: Callable[[int], None] | None = None,
-) -> None:
-    if not rows:
-        return
-    stmt = _dialect_insert(conn, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        index_where=where,
-        set_={c: stmt.excluded[c] for c in update},
-    )
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        conn.execute(stmt, batch)
-        if on_batch is not None:
-            on_batch(len(batch))
-
-
-def _write_generic(conn: Connection, kind: str, checked: _Checked, on_batch: Callable[[int], None]) -> None:
-    if kind == "catalog":
-        table = PRODUCT
-        update = sorted(checked.present - {"code"})
-        _upsert(conn, table, checked.groups.get(kind, []), ["code"], update, on_batch=on_batch)
-    elif kind == "customers":
-        table = CUSTOMER
-        update = sorted(checked.present - {"code"})
-        _upsert(conn, table, checked.groups.get(kind, []), ["code"], update, on_batch=on_batch)
-    elif kind == "quotas":
-        table = QUOTA
-        qc: Column[Any] = table.c.customer_id
-        _upsert(
-            conn,
-            table,
-            checked.groups.get("quotas_tier", []),
-            ["week", "product_id", "tier_from", "tier_to"],
-            ["max_qty"],
-            where=qc.is_(None),
-            on_batch=on_batch,
-        )
-        _upsert(
-            conn,
-            table,
-            checked.groups.get("quotas_customer", []),
-            ["week", "product_id", "customer_id"],
-            ["tier_from", "tier_to", "max_qty"],
-            where=qc.isnot(None),
-            on_batch=on_batch,
-        )
-    else:
-        table = SUPPLY
-        _upsert(conn, table, checked.groups.get(kind, []), ["week", "product_id"], ["total_qty"], on_batch=on_batch)
-
-
-_HISTORY_COLS = ("customer_id", "order_date", "product_id", "qty")
-
-
-def _write_history(
-    conn: Connection, rows: list[tuple[int, str, int, int]], empty: bool, on_batch: Callable[[int], None]
-) -> None:
-    table: Table = HISTORY
-    if conn.dialect.name == "postgresql":
-        _write_history_pg(conn, table, rows, empty, on_batch)
-        return
-    # The Core statement, compiled once and run through the driver's executemany with plain tuples: the rows
-    # are already validated and the dates already in SQLite's storage form, so per-row bind processing would
-    # be pure overhead (it was most of the write time when measured).
-    stmt = sqlite.insert(table).values({c: None for c in _HISTORY_COLS})
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.customer_id, table.c.order_date, table.c.product_id],
-        set_={"qty": stmt.excluded.qty},
-    )
-    compiled = stmt.compile(dialect=conn.dialect)
-    order = [compiled.positiontup.index(c) for c in _HISTORY_COLS] if compiled.positiontup else None
-    assert order == [0, 1, 2, 3], f"unexpected parameter order {compiled.positiontup}"
-    sql = str(compiled)
-    for start in range(0, len(rows), HISTORY_BATCH):
-        batch = rows[start : start + HISTORY_BATCH]
-        conn.exec_driver_sql(sql, batch)
-        on_batch(len(batch))
-
-
-def _copy_text(rows: list[tuple[int, str, int, int]]) -> str:
-    return "".join([f"{c}\t{d}\t{p}\t{q}\n" for c, d, p, q in rows])
-
-
-def _write_history_pg(
-    conn: Connection,
-    table: Table,
-    rows: list[tuple[int, str, int, int]],
-    empty: bool,
-    on_batch: Callable[[int], None],
-) -> None:
-    """COPY is several times faster than any INSERT on PostgreSQL. Into an empty table (the first, big import)
-    it goes straight in, as the file has no duplicate keys; otherwise into a temporary table and then one
-    INSERT … SELECT … ON CONFLICT DO UPDATE."""
-    raw: Any = conn.connection.driver_connection  # the psycopg connection, inside the same transaction
-    target = table.name
-    if not empty:
-        conn.execute(
-            text(
-                "CREATE TEMPORARY TABLE _import_history "
-                "(customer_id integer, order_date date, product_id integer, qty integer) ON COMMIT DROP"
-            )
-        )
-        target = "_import_history"
-    with raw.cursor() as cur, cur.copy(f"COPY {target} ({', '.join(_HISTORY_COLS)}) FROM STDIN") as copy:
-        for start in range(0, len(rows), HISTORY_BATCH):
-            batch = rows[start : start + HISTORY_BATCH]
-            copy.write(_copy_text(batch))
-            on_batch(len(batch))
-    if not empty:
-        staged = Table(
-            "_import_history",
-            MetaData(),
-            *(Column(c, table.c[c].type) for c in _HISTORY_COLS),
-        )
-        stmt = postgresql.insert(table).from_select(list(_HISTORY_COLS), select(*staged.c))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[table.c.customer_id, table.c.order_date, table.c.product_id],
-            set_={"qty": stmt.excluded.qty},
-        )
-        conn.execute(stmt)
-
-
-# --------------------------------------------------------------------------------------------- entry point
-
-
 _TABLES: dict[str, Table] = {
     "catalog": PRODUCT,
     "customers": CUSTOMER,
@@ -713,6 +1024,9 @@ _TABLES: dict[str, Table] = {
     "quotas": QUOTA,
     "supply": SUPPLY,
 }
+
+
+# --------------------------------------------------------------------------------------------- entry point
 
 
 def import_file(
@@ -725,63 +1039,60 @@ def import_file(
     encoding: str | None = None,
     progress: ProgressFn | None = None,
 ) -> ImportResult:
-    """Check every row of `path`, then upsert them all and an audit row in one transaction, or raise.
+    """Check every row of `path` and upsert them all and an audit row in one transaction, or raise.
 
-    `at` is passed in (not read here) so that `db/` stays free of the app's clock; `actor` is whoever ran it.
+    The file is read as a stream and written as it is checked, inside the transaction; the first bad row stops
+    the writing (checking goes on, to list every bad row) and any bad row rolls everything back, so memory does
+    not grow with the file and all-or-nothing holds. `at` is passed in (not read here) so that `db/` stays free
+    of the app's clock; `actor` is whoever ran it.
     """
     if kind not in KINDS:
-        raise ImportFileError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+        raise ImportFileError(f"unknown kind '{_printable(kind)}'; use one of {', '.join(KINDS)}")
     file = str(path)
-    src = _open_csv(Path(path), file, kind, encoding)
-    history: list[tuple[int, str, int, int]] = []
-    checked = _Checked()
-    if kind == "history":
-        history, total = _check_history(src, engine, progress)
-    else:
-        checked = _check_generic(src, kind, engine, progress)
-        total = checked.rows
-    if total == 0:
-        raise ImportFileError(f"{file} has a header but no data rows")
-    if progress is not None:
-        progress("checking", total, total)
-        progress("writing", 0, total)
-    done = 0
-
-    def on_batch(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress("writing", done, total)
-
+    codec = _codec(encoding)
     table: Table = _TABLES[kind]
     try:
-        with write_transaction(engine) as conn:
-            _lock(conn, table)
-            before = _count(conn, table)
-            if kind == "history":
-                _write_history(conn, history, before == 0, on_batch)
-            else:
-                _write_generic(conn, kind, checked, on_batch)
-            new = _count(conn, table) - before
-            result = ImportResult(kind, file, total, new, total - new)
-            detail = {
-                "file": Path(path).name,
-                "path": str(Path(path).resolve()),
-                "encoding": encoding or "utf-8",
-                "rows": total,
-                "new": new,
-                "updated": total - new,
-            }
-            conn.execute(
-                insert(AUDIT).values(
-                    at=at,
-                    actor=actor[:32],
-                    action="import",
-                    entity=kind,
-                    entity_id="",
-                    detail=json.dumps(detail, ensure_ascii=False),
+        with ExitStack() as files:
+            src = _open_csv(Path(path), file, kind, codec, encoding is not None, files)
+            with write_transaction(engine) as conn, ExitStack() as writing:
+                _lock(conn, table)
+                before = _count(conn, table)
+                errors = _Errors()
+                if kind == "history":
+                    total, finish = _import_history(conn, src, before == 0, errors, progress, writing)
+                else:
+                    total, finish = _import_generic(conn, src, kind, errors, progress)
+                if _identity(os.fstat(src.raw.fileno())) != src.identity:
+                    raise ImportFileError(
+                        f"{file} changed while it was being imported; nothing was imported: run it again"
+                    )
+                errors.raise_if_any(file, total)
+                if total == 0:
+                    raise ImportFileError(f"{file} has a header but no data rows")
+                if progress is not None:
+                    progress("checking", total, total)
+                    progress("writing", 0, total)
+                finish()
+                new = _count(conn, table) - before
+                result = ImportResult(kind, file, total, new, total - new)
+                detail = {
+                    "file": Path(path).name,
+                    "path": str(Path(path).resolve()),
+                    "encoding": encoding or "utf-8",
+                    "rows": total,
+                    "new": new,
+                    "updated": total - new,
+                }
+                conn.execute(
+                    insert(AUDIT).values(
+                        at=at,
+                        actor=actor[:32],
+                        action="import",
+                        entity=kind,
+                        entity_id="",
+                        detail=json.dumps(detail, ensure_ascii=False),
+                    )
                 )
-            )
     except IntegrityError as exc:
         # Only a concurrent change (a product deleted between checking and writing) can get here.
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -789,4 +1100,6 @@ def import_file(
     except DataError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise ImportFileError(f"the database refused {file}, nothing was imported: {reason}") from exc
+    if progress is not None:
+        progress("writing", total, total)
     return result

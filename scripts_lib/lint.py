@@ -13,12 +13,19 @@ brands is 40, and it is the real line the order taker has to read.
 Line numbers come from PyYAML's node marks; a problem inside a multi-line text points at the line itself.
 YAML aliases (`*name`) are refused: a trainer does not need them, and refusing them rules out the
 exponential "billion laughs" expansion in a file that the app loads.
+
+Every terminal runs these checks when it loads the scripts folder, so a hostile file must cost little: only a
+regular file is read (never a device or a pipe), at most MAX_BYTES of it, and the YAML scanner itself stops at
+the first bracket or indentation level past MAX_DEPTH. Without that limit PyYAML's scanner is quadratic in the
+depth of flow brackets, and 200 kB of `[[[[…` took minutes of CPU.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +41,9 @@ from scripts_lib.render import Field, StrayBrace, render, scan, values
 
 MAX_WIDTH = 80  # terminal cells of one prompt line
 STEP_ID = re.compile(r"^[A-Za-z0-9_-]+$")
-MAX_BYTES = 1_000_000  # a script is a page of text; a megabyte is a wrong file
+MAX_BYTES = 256 * 1024  # a script is a page or two of text; the shipped ones are a few kilobytes
+MAX_DEPTH = 32  # nesting levels (brackets or indentation); a script needs about five
+MAX_NODES = 5_000  # YAML values (texts, lists, mappings); the shipped scripts have a few hundred
 
 Path_ = tuple[str | int, ...]
 
@@ -179,23 +188,80 @@ def _yaml_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     return Problem(file, 1, f"YAML syntax error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
+class _Unbounded(yaml.YAMLError):
+    """A file past one of the parser's limits, raised where it crosses it; `reason` says which."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(line, reason)
+        self.line = line
+        self.reason = reason
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader with a script's limits, checked while it reads, and aliases noted instead of followed.
+
+    The limits are checked token by token and node by node, so a hostile file costs the time to reach its 33rd
+    level or its 5,001st value: the scanner's per-level bookkeeping is quadratic in the depth (200 kB of `[` took
+    minutes), and the pure-Python parser needs about 50 µs a value (100,000 small values took 6 s). Aliases become
+    empty placeholders in the tree (and problems), so the tree stays a tree: no "billion laughs" expansion."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases: list[int] = []
+        self.nodes = 0
+
+    def _too_deep(self) -> _Unbounded:
+        return _Unbounded(
+            self.get_mark().line + 1,
+            f"nested more than {MAX_DEPTH} levels deep (brackets or indentation): not a script",
+        )
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise self._too_deep()
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column: int) -> bool:
+        if self.indent < column and len(self.indents) >= MAX_DEPTH:
+            raise self._too_deep()
+        return bool(super().add_indent(column))
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            event = self.peek_event()
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            raise _Unbounded(line, f"more than {MAX_NODES:,} values (texts, lists, keys): far more than a script holds")
+        if self.check_event(yaml.AliasEvent):
+            event = self.get_event()
+            self.aliases.append(event.start_mark.line + 1 if event.start_mark else 1)
+            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        return super().compose_node(parent, index)
+
+
 def _read_tree(text: str, file: str, problems: list[Problem]) -> tuple[Any, _Tree] | None:
     tree = _Tree(source_lines=_BREAKS.split(text))
+    loader: _BoundedLoader | None = None
     try:
-        events = yaml.parse(text, Loader=yaml.SafeLoader)
-        aliases = [ev.start_mark.line + 1 if ev.start_mark else 1 for ev in events if isinstance(ev, yaml.AliasEvent)]
-        if aliases:
-            problems += [
-                Problem(file, n, "YAML aliases (*name) are not allowed in a script: write the text out")
-                for n in aliases
-            ]
-            return None
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _BoundedLoader(text)  # the reader refuses unprintable characters already here
+        root = loader.get_single_node()
+    except _Unbounded as exc:
+        problems.append(Problem(file, exc.line, exc.reason))
+        return None
     except yaml.YAMLError as exc:
         problems.append(_yaml_problem(exc, text, file))
         return None
     except RecursionError:
         problems.append(Problem(file, 1, "the YAML is nested too deeply to be a script"))
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if loader.aliases:
+        problems += [
+            Problem(file, n, "YAML aliases (*name) are not allowed in a script: write the text out")
+            for n in loader.aliases
+        ]
         return None
     if root is None:
         problems.append(Problem(file, 1, "empty file: a script needs a title and steps"))
@@ -402,9 +468,13 @@ class _Checker:
 # ------------------------------------------------------------------------------------------ entry points
 
 
+def _too_big(size: int, file: str) -> Problem:
+    return Problem(file, 1, f"file is {size:,} bytes: too big to be a call script (the limit is {MAX_BYTES:,})")
+
+
 def _decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
     if len(data) > MAX_BYTES:
-        return None, [Problem(file, 1, f"file is {len(data)} bytes: too big to be a call script")]
+        return None, [_too_big(len(data), file)]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -415,17 +485,49 @@ def _decode(data: bytes, file: str) -> tuple[str | None, list[Problem]]:
 def _source_text(source: str | bytes | Path, file: str | None) -> tuple[str, str | None, list[Problem]]:
     if isinstance(source, Path):
         name = file or str(source)
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            return name, None, [Problem(name, 1, f"cannot read the file: {exc.strerror or exc}")]
+        data, problems = _read_limited(source, name)
+        if data is None:
+            return name, None, problems
         text, problems = _decode(data, name)
         return name, text, problems
     name = file or "<script>"
     if isinstance(source, bytes):
         text, problems = _decode(source, name)
         return name, text, problems
+    if len(source) > MAX_BYTES:
+        return name, None, [_too_big(len(source.encode("utf-8", "surrogatepass")), name)]
     return name, source.removeprefix("\ufeff"), []
+
+
+def _read_limited(path: Path, name: str) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, read only if it is a regular file of at most MAX_BYTES.
+
+    Checked on the opened descriptor, opened without blocking: a FIFO named like a script would otherwise hang
+    the terminal loading its scripts, and /dev/zero fill its memory. No more than MAX_BYTES + 1 bytes are read,
+    whatever the size said (a file may grow while it is read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return None, [Problem(name, 1, f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            return None, [Problem(name, 1, "cannot read the file: it is a folder")]
+        if not stat.S_ISREG(info.st_mode):
+            return None, [Problem(name, 1, "not a regular file (a device or a pipe): a script is a .yaml file")]
+        if info.st_size > MAX_BYTES:
+            return None, [_too_big(info.st_size, name)]
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1  # the file object owns it now
+            return fh.read(MAX_BYTES + 1), []
+    except OSError as exc:
+        return None, [Problem(name, 1, f"cannot read the file: {exc.strerror or exc}")]
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def check(source: str | bytes | Path, file: str | None = None) -> tuple[Script | None, list[Problem]]:

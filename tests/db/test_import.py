@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
+from db import csv_import
 from db.csv_import import ImportFileError, ImportRowErrors, import_file
 from tests.conftest import table_snapshot
 
@@ -327,7 +329,9 @@ def test_gb18030_needs_the_encoding_option(base: Engine, tmp_path: Path) -> None
 
 
 def test_line_numbers_count_quoted_newlines_and_blank_lines(base: Engine, tmp_path: Path) -> None:
-    content = 'code,name,price_per_carton\nP1,"two\nline name",1\n\nP2,x,0\n'
+    # a line break is refused in a value that is imported (see the control character test), not in a column
+    # the import ignores
+    content = 'code,name,price_per_carton,note\nP1,name,1,"two\nline note"\n\nP2,x,0,\n'
     errors = refused(base, "catalog", write(tmp_path, "c.csv", content))
     assert errors == ["5: price_per_carton '0' must be more than 0"]
 
@@ -339,3 +343,150 @@ def test_history_date_type_round_trips(base: Engine, tmp_path: Path) -> None:
 
         (day,) = conn.execute(HistoryLine.__table__.select()).one()[2:3]  # type: ignore[attr-defined]
     assert day == date(2026, 1, 5)
+
+
+# --------------------------------------------------------------------------------------------- hostile files
+
+
+def test_only_regular_files_are_read(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """/dev/zero never ends and a FIFO blocks until written to: both are refused before a byte is read."""
+    assert file_refused(sqlite_engine, "catalog", Path("/dev/zero")) == (
+        "/dev/zero is a device, not a CSV file: import reads regular files only"
+    )
+    fifo = tmp_path / "erp.csv"
+    os.mkfifo(fifo)
+    assert file_refused(sqlite_engine, "history", fifo).endswith(
+        "erp.csv is a pipe, not a CSV file: import reads regular files only"
+    )
+    assert file_refused(sqlite_engine, "catalog", tmp_path).endswith("is a folder, not a CSV file")
+    link = tmp_path / "zero.csv"
+    link.symlink_to("/dev/zero")
+    assert file_refused(sqlite_engine, "catalog", link).endswith(
+        "zero.csv is a device, not a CSV file: import reads regular files only"
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "said"),
+    [
+        ("rot13", "'rot13' is not a text encoding"),
+        ("hex", "'hex' is not a text encoding"),
+        ("zlib", "'zlib' is not a text encoding"),
+        ("no-such-codec", "unknown encoding 'no-such-codec'"),
+        ("utf\x1b[2J", "unknown encoding 'utf\\x1b[2J'"),
+    ],
+)
+def test_an_encoding_that_is_not_one_is_a_sentence(
+    sqlite_engine: Engine, tmp_path: Path, encoding: str, said: str
+) -> None:
+    path = write(tmp_path, "c.csv", CATALOG)
+    assert said in file_refused(sqlite_engine, "catalog", path, encoding=encoding)
+
+
+def test_a_line_without_end_is_refused_not_held(sqlite_engine: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "blob.csv"
+    path.write_bytes(b"code,name,price_per_carton\nP1,x,1\n" + b"x" * (2 << 20))
+    assert file_refused(sqlite_engine, "catalog", path).endswith(
+        "blob.csv:3: a line is longer than 1,048,576 characters; this is not a catalog CSV file"
+    )
+
+
+def test_undecodable_bytes_far_into_the_file_name_their_line(base: Engine, tmp_path: Path) -> None:
+    """The text layer decodes ahead in chunks; the line named is the one holding the bad bytes all the same."""
+    body = "".join(f"C1,2026-01-{1 + i % 28:02d},P{1 + i % 3},{1 + i // 84}\n" for i in range(3000))
+    data = ("customer_code,order_date,product_code,qty\n" + body).encode() + "C2,2026-02-01,P1,1\n".encode("gb18030")
+    data += "C2,2026-02-02,中华,1\n".encode("gb18030")
+    path = tmp_path / "h.csv"
+    path.write_bytes(data)
+    assert "h.csv is not UTF-8 (line 3003 has bytes that are not valid UTF-8)" in file_refused(base, "history", path)
+    assert "h.csv cannot be read as ascii (line 3003)" in file_refused(base, "history", path, encoding="ascii")
+
+
+@pytest.mark.parametrize("kind", ["catalog", "history"])
+def test_control_characters_are_refused_on_both_databases(base: Engine, tmp_path: Path, kind: str) -> None:
+    """SQLite would store a NUL and PostgreSQL refuse it: one rule at import, with the line named."""
+    if kind == "catalog":
+        content = "code,name,price_per_carton\nP5,好\x00烟,10\nP\x1b6,x,10\nP7,a\tb,10\nP8,\u009b2J,10\nP9,ok,10\n"
+        assert refused(base, kind, write(tmp_path, "c.csv", content)) == [
+            "2: name has a control character (U+0000, NUL) at character 2; remove it",
+            "3: code has a control character (U+001B, ESC) at character 2; remove it",
+            "4: name has a control character (U+0009, tab) at character 2; remove it",
+            "5: name has a control character (U+009B) at character 1; remove it",
+        ]
+    else:
+        content = (
+            "customer_code,order_date,product_code,qty\n"
+            "C1,2026-11-02,P1,5\nC1\x00,2026-11-02,P2,1\nC1,2026-11-03,P\x07,1\n"
+        )
+        assert refused(base, kind, write(tmp_path, "h.csv", content)) == [
+            "3: customer_code has a control character (U+0000, NUL) at character 3; remove it",
+            "4: product_code has a control character (U+0007) at character 2; remove it",
+        ]
+
+
+def test_quoting_errors_are_named_as_such(base: Engine, tmp_path: Path) -> None:
+    content = 'code,name,price_per_carton\nP5,"好烟"x,10\nP6,fine,10\nP7,"中华,450\nP8,x,1\n'
+    assert refused(base, "catalog", write(tmp_path, "c.csv", content)) == [
+        '2: unterminated quote: a quoted value must end with " followed by a comma (write "" for a " inside it)',
+        '4: unterminated quote: a value opened with " is never closed',
+    ]
+    history = 'customer_code,order_date,product_code,qty\nC1,2026-11-02,P1,5\nC1,"2026-11-03,P1,5\n'
+    assert refused(base, "history", write(tmp_path, "h.csv", history)) == [
+        '3: unterminated quote: a value opened with " is never closed'
+    ]
+
+
+@pytest.mark.parametrize("first_import", [True, False])
+def test_a_bad_row_after_batches_were_written_leaves_nothing(
+    base: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_import: bool
+) -> None:
+    """Rows are written while the file is read; a bad row late in the file still rolls all of them back (on
+    PostgreSQL both COPY paths: straight into the empty table, and through the staging table)."""
+    monkeypatch.setattr(csv_import, "HISTORY_BATCH", 3)
+    monkeypatch.setattr(csv_import, "BATCH", 2)
+    if not first_import:
+        run(
+            base,
+            "history",
+            write(tmp_path, "h0.csv", "customer_code,order_date,product_code,qty\nC3,2026-01-05,P1,1\n"),
+        )
+    good = "".join(f"C{1 + i % 3},2026-11-{1 + i // 3:02d},P{1 + i % 2},{1 + i}\n" for i in range(20))
+    late_repeat = "C1,2026-11-01,P1,9\n"  # the same key as the first data row
+    assert refused(
+        base, "history", write(tmp_path, "h.csv", "customer_code,order_date,product_code,qty\n" + good + late_repeat)
+    ) == ["22: same customer_code 'C1', order_date 2026-11-01 and product_code 'P1' as line 2"]
+    late_bad = "customer_code,order_date,product_code,qty\n" + good + "C1,2026-12-01,P1,0\n"
+    assert refused(base, "history", write(tmp_path, "h2.csv", late_bad)) == ["22: qty '0' must be a whole number > 0"]
+    catalog = "code,name,price_per_carton\n" + "".join(f"N{i},n{i},{i + 1}\n" for i in range(9)) + "N3,again,1\n"
+    assert refused(base, "catalog", write(tmp_path, "c.csv", catalog)) == ["11: same code 'N3' as line 5"]
+    result = run(base, "history", write(tmp_path, "h3.csv", "customer_code,order_date,product_code,qty\n" + good))
+    assert result.rows == 20 and result.new == 20
+    assert rows(base, "SELECT count(*), sum(qty) FROM history_line WHERE order_date >= '2026-11-01'") == [(20, 210)]
+
+
+def test_bad_rows_are_all_counted_and_the_first_kept(
+    base: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csv_import, "MAX_KEPT", 10)
+    body = "".join(f"C1,2026-11-02,X{i},1\n" for i in range(35))
+    with pytest.raises(ImportRowErrors) as info:
+        run(base, "history", write(tmp_path, "h.csv", "customer_code,order_date,product_code,qty\n" + body))
+    assert info.value.count == 35 and info.value.rows == 35
+    assert [e.line for e in info.value.errors] == list(range(2, 12))
+
+
+def test_keys_sharing_a_hash_are_not_taken_for_repeats() -> None:
+    """Repeats are found from 64-bit hashes; the second look tells apart two keys that share one."""
+    hashes = [csv_import.array("q") for _ in range(csv_import._BUCKETS)]
+    hashes[7 % csv_import._BUCKETS].append(7)
+    repeats = csv_import._Repeats(hashes)
+    assert repeats.seen_before(7, ("P1",), 2) is None
+    assert repeats.seen_before(7, ("P2",), 3) is None  # same hash, another key
+    assert repeats.seen_before(7, ("P1",), 4) == 2
+    assert repeats.seen_before(8, ("P9",), 5) is None
+
+
+def test_a_huge_value_is_quoted_short_in_its_reason(sqlite_engine: Engine, tmp_path: Path) -> None:
+    """Up to 1,000 reasons are kept; each quoting a 100,000-character value in full would hold 100 MB."""
+    path = write(tmp_path, "c.csv", f"code,name,price_per_carton\n{'X' * 100_000},n,1\n")
+    assert refused(sqlite_engine, "catalog", path) == [f"2: code '{'X' * 60}…' is longer than 32 characters"]

@@ -3,6 +3,7 @@ never produces a traceback. The shipped scripts are held to the same checks."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -417,3 +418,54 @@ def test_lint_never_raises_on_a_damaged_shipped_script(at: int, cut: int, insert
 
 def test_deep_nesting_is_a_problem_not_a_recursion_error() -> None:
     assert lint("[" * 5000 + "]" * 5000)
+
+
+# ------------------------------------------------------------------------------------ hostile files
+
+HOSTILE = {
+    # name: (content, line, reason starts with); each ~200 kB, the shape that took PyYAML minutes or seconds
+    "brackets": ("[" * 200_000, 1, "nested more than 32 levels deep"),
+    "braces": ("{" * 200_000, 1, "nested more than 32 levels deep"),
+    "balanced": ("[" * 100_000 + "]" * 100_000, 1, "nested more than 32 levels deep"),
+    "indentation": ("".join(" " * i + "k:\n" for i in range(600)), 33, "nested more than 32 levels deep"),
+    "dashes": ("- " * 100_000, 1, "nested more than 32 levels deep"),
+    "many values": ("[" + ",".join(["[[[[[[[[[[a]]]]]]]]]]"] * 10_000) + "]", 1, "more than 5,000 values"),
+    "many lines": ("- a\n" * 60_000, 5000, "more than 5,000 values"),
+    "too big": ("title: x\n" + "#" * 300_000, 1, "file is 300,009 bytes: too big to be a call script"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_file_is_refused_by_its_limit(tmp_path: Path, name: str) -> None:
+    """Refused before the parser's cost grows with the file (each takes milliseconds; see the limits in lint)."""
+    content, line, reason = HOSTILE[name]
+    path = tmp_path / "hostile.yaml"
+    path.write_text(content, encoding="utf-8")
+    [problem] = lint(path)
+    assert (problem.file, problem.line) == (str(path), line)
+    assert problem.reason.startswith(reason)
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    """A FIFO would block the terminal loading its scripts, /dev/zero fill its memory."""
+    fifo = tmp_path / "greeting.yaml"
+    os.mkfifo(fifo)
+    assert [str(p) for p in lint(fifo)] == [
+        f"{fifo}:1: not a regular file (a device or a pipe): a script is a .yaml file"
+    ]
+    assert [p.reason for p in lint(Path("/dev/zero"))] == [
+        "not a regular file (a device or a pipe): a script is a .yaml file"
+    ]
+    assert [p.reason for p in lint(tmp_path)] == ["cannot read the file: it is a folder"]
+    assert lint("[" * 300_000)[0].reason.startswith("file is 300,000 bytes: too big")
+
+
+def test_script_lint_refuses_a_hostile_file_as_file_line_reason(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    path = tmp_path / "deep.yaml"
+    path.write_text("steps:\n  - " + "{" * 200_000, encoding="utf-8")
+    result = run_cli("script", "lint", str(path))
+    assert result.exit_code == 1
+    assert result.stdout == f"{path}:2: nested more than 32 levels deep (brackets or indentation): not a script\n"
+    assert "Traceback" not in result.stderr

@@ -3,6 +3,7 @@ script that fails lint refused while the last good version stays in use."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,20 @@ def test_a_missing_folder_is_reported_and_the_library_keeps_what_it_had(tmp_path
     folder.rmdir()
     assert library.reload()[0].reason.startswith("cannot read the scripts folder")
     assert greeting(library) == "您好!这里是烟草公司订货热线。"
+
+
+def test_a_hostile_file_is_refused_and_the_last_good_version_stays(tmp_path: Path) -> None:
+    """The check a terminal runs on its scripts folder is bounded: 200 kB of brackets is refused at once (it took
+    minutes of CPU) and the script in use stays; a FIFO named like a script does not block the load."""
+    path = tmp_path / "regular.yaml"
+    path.write_text(own_regular(), encoding="utf-8")
+    library = ScriptLibrary(tmp_path)
+    assert greeting(library) == "您好!这里是烟草公司订货热线。"
+
+    path.write_text("[" * 200_000, encoding="utf-8")
+    os.mkfifo(tmp_path / "callback.yml")  # not a regular file: passed over, never opened
+    assert [str(p) for p in library.reload()] == [
+        f"{path}:1: nested more than 32 levels deep (brackets or indentation): not a script"
+    ]
+    assert greeting(library) == "您好!这里是烟草公司订货热线。"
+    assert library.source("callback") == SHIPPED_DIR / "callback.yaml"

@@ -3,6 +3,7 @@ a database left exactly as it was whenever an import is refused."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -267,3 +268,31 @@ def test_import_to_an_unreachable_database_is_one_sentence(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert result.stderr.startswith("telesales: cannot reach the database at postgresql+psycopg://nobody@127.0.0.1:1")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_what_is_not_a_regular_file_or_not_an_encoding_is_one_sentence(loaded: Engine, tmp_path: Path) -> None:
+    """`import catalog /dev/zero` would read without end and a FIFO block for ever; a codec that is not a text
+    encoding was a traceback. Each is one sentence and exit 1, before the database is touched."""
+    assert refuse(loaded, "catalog", "/dev/zero") == (
+        "telesales: /dev/zero is a device, not a CSV file: import reads regular files only\n"
+    )
+    fifo = tmp_path / "erp.csv"
+    os.mkfifo(fifo)
+    assert refuse(loaded, "history", str(fifo)) == (
+        f"telesales: {fifo} is a pipe, not a CSV file: import reads regular files only\n"
+    )
+    path = write(tmp_path, "c.csv", CATALOG)
+    assert refuse(loaded, "catalog", path, "--encoding", "rot13") == (
+        "telesales: 'rot13' is not a text encoding (it does not turn bytes into text); "
+        "use utf-8 (the default) or gb18030\n"
+    )
+    assert refuse(loaded, "catalog", path, "--encoding", "nope").startswith("telesales: unknown encoding 'nope'")
+
+
+def test_control_characters_and_open_quotes_are_listed_by_line(loaded: Engine, tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", 'code,name,price_per_carton\nP3,红\x00塔山,95\nP4,"玉溪,230\n')
+    assert refuse(loaded, "catalog", path).splitlines() == [
+        f"{path}:2: name has a control character (U+0000, NUL) at character 2; remove it",
+        f'{path}:3: unterminated quote: a value opened with " is never closed',
+        f"telesales: 2 bad rows of 2 in {path}; nothing was imported",
+    ]

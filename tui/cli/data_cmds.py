@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from db.csv_import import KINDS, ImportFileError, ImportRowErrors, import_file
+from db.csv_import import KINDS, ImportFileError, ImportRowErrors, check_source, import_file
 from db.export import order_rows, write_atomically, write_orders_csv
 from orders.clock import now
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
@@ -34,7 +34,7 @@ def _actor() -> str:
 def _report_rows(exc: ImportRowErrors) -> None:
     for err in exc.errors[:MAX_LISTED]:
         typer.echo(f"{exc.file}:{err.line}: {err.reason}", err=True)
-    more = len(exc.errors) - MAX_LISTED
+    more = exc.count - min(len(exc.errors), MAX_LISTED)
     if more > 0:
         typer.echo(f"... and {more} more bad rows", err=True)
 
@@ -52,11 +52,13 @@ def import_cmd(
 ) -> None:
     """Import a CSV file: every row is checked first, and one bad row imports nothing."""
     with cli_errors():
-        if kind not in KINDS:
-            raise CliError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
         encoding = parse_encoding(encoding)
-        if not Path(file).exists():
-            raise CliError(f"{file} does not exist")
+        try:
+            # the file's own problems (unknown kind, missing, a device or a pipe) come first, whether or not the
+            # database is reachable
+            check_source(file, kind, encoding)
+        except ImportFileError as exc:
+            raise CliError(str(exc)) from exc
         engine = open_database(state_of(ctx, db))
         try:
             with progress_bar() as progress:
@@ -65,7 +67,7 @@ def import_cmd(
             raise CliError(str(exc)) from exc
         except ImportRowErrors as exc:
             _report_rows(exc)
-            bad = len(exc.errors)
+            bad = exc.count
             raise CliError(
                 f"{bad} bad row{'s' if bad != 1 else ''} of {exc.rows} in {exc.file}; nothing was imported",
                 bad_rows=bad,
