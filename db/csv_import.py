@@ -253,6 +253,8 @@ def _printable(text: str) -> str:
 def _codec(encoding: str | None) -> str:
     """The codec to decode with, checked before any file is opened. An unknown name, or a codec that does not
     turn bytes into text (rot13, hex, zlib), is one sentence here instead of a traceback from the decoder."""
+    if encoding is not None and not encoding.strip():
+        raise ImportFileError("the encoding is empty; use utf-8 (the default) or gb18030")
     enc = encoding or "utf-8"
     shown = _printable(enc)
     try:
@@ -363,7 +365,7 @@ def _open_csv(path: Path, file: str, kind: str, codec: str, explicit: bool, stac
             header = next(reader, None)  # leading blank lines
     except csv.Error as exc:
         raise ImportFileError(f"{file}:{reader.line_num}: cannot be read as CSV ({_csv_reason(exc)})") from exc
-    except (UnicodeDecodeError, _LineTooLong) as exc:
+    except (UnicodeError, _LineTooLong) as exc:
         raise _stream_error(src, exc, reader.line_num) from exc
     if header is None:
         raise ImportFileError(f"{file} is empty: a {kind} file needs a header row ({_needs(kind)}) and data rows")
@@ -439,12 +441,12 @@ def _undecodable_line(src: _Csv) -> int:
         while chunk := fh.readline(1 << 16):
             try:
                 decoder.decode(chunk)
-            except UnicodeDecodeError:
+            except UnicodeError:
                 return line
             line += chunk.count(b"\n")
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
+        except UnicodeError:
             return line
     return line
 
@@ -467,7 +469,7 @@ def _rows(src: _Csv) -> Iterator[tuple[int, list[str] | str]]:
             line = prev + 1
             prev = reader.line_num
             yield line, _csv_reason(exc)
-        except (UnicodeDecodeError, _LineTooLong) as exc:
+        except (UnicodeError, _LineTooLong) as exc:
             raise _stream_error(src, exc, reader.line_num) from exc
 
 
@@ -915,7 +917,7 @@ def _import_history(
             prev = reader.line_num
             rows += 1
             errors.add(line, _csv_reason(exc))
-        except (UnicodeDecodeError, _LineTooLong) as exc:
+        except (UnicodeError, _LineTooLong) as exc:
             raise _stream_error(src, exc, reader.line_num) from exc
     if batch and not errors.count:
         writer.write(batch)

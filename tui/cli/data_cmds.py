@@ -14,7 +14,7 @@ from db.csv_import import KINDS, ImportFileError, ImportRowErrors, check_source,
 from db.export import order_rows, write_atomically, write_orders_csv
 from orders.clock import now
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
-from tui.cli.options import parse_encoding, parse_week
+from tui.cli.options import parse_week
 from tui.cli.progress import progress_bar
 
 MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, and 10,000 lines help nobody
@@ -52,7 +52,6 @@ def import_cmd(
 ) -> None:
     """Import a CSV file: every row is checked first, and one bad row imports nothing."""
     with cli_errors():
-        encoding = parse_encoding(encoding)
         try:
             # the file's own problems (unknown kind, missing, a device or a pipe) come first, whether or not the
             # database is reachable

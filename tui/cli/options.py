@@ -116,17 +116,3 @@ def parse_moment(raw: str | None, option: str, zone: ZoneInfo) -> datetime | Non
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return value
-
-
-def parse_encoding(raw: str | None, option: str = "--encoding") -> str | None:
-    """A text encoding Python can decode with, or None for the default. `rot13` or `base64` are codecs but not
-    text encodings, and an unknown name would fail deep inside the reader; both are bad input here."""
-    if raw is None:
-        return None
-    try:
-        if not raw.strip():
-            raise LookupError(raw)
-        "".encode(raw)  # LookupError for an unknown name and for a codec that is no text encoding
-    except LookupError as exc:
-        raise CliError(f"{option} {_short(raw)!r} is not a text encoding; try utf-8 or gb18030") from exc
-    return raw
