@@ -32,6 +32,7 @@ from orders.quantity import extract_quantity, normalise
 
 DEFAULT_LIMIT = 5
 MAX_QUERY_CHARS = 64  # a heard phrase is short; pasted garbage beyond this says nothing more
+PARSE_CACHE = 256  # typed texts whose parses the read-back keeps (a call's worth of lines)
 PREFILTER = 32  # products fully scored per query: enough for ties among spec variants, cheap at 20,000 products
 PREFILTER_MIN = 10  # always scored, however weak their evidence next to the best
 PREFILTER_SHARE = 0.6  # beyond those, only products with this share of the best's evidence
@@ -642,6 +643,8 @@ class MatchIndex:
         self._postings: dict[str, list[int]] = {}
         self._fillers: tuple[str, ...] = FILLERS
         self._version = 0
+        # the read-back asks about one typed text against several candidates: parse it once, not per question
+        self._parsed: dict[str, list[_Query]] = {}
 
     @classmethod
     def build(cls, items: Iterable[CatalogItem]) -> MatchIndex:
@@ -720,6 +723,7 @@ class MatchIndex:
                 used.add("".join(t.text for t in surf))
         text = "\n".join(used)
         self._fillers = tuple(f for f in FILLERS if f not in text)
+        self._parsed.clear()  # parses made with the old fillers
 
     # -------------------------------------------------------------------------------------------- query
 
@@ -752,6 +756,15 @@ class MatchIndex:
 
     def _parses(self, typed: str) -> list[_Query]:
         """The readings `match` considers: quantity taken out, and for a bare number also the number kept."""
+        cached = self._parsed.get(typed)
+        if cached is not None:
+            return cached
+        if len(self._parsed) >= PARSE_CACHE:
+            self._parsed.clear()
+        parsed = self._parsed[typed] = self._parse_readings(typed)
+        return parsed
+
+    def _parse_readings(self, typed: str) -> list[_Query]:
         heard = extract_quantity(typed[: MAX_QUERY_CHARS * 4])
         parses = [_parse(heard.rest[:MAX_QUERY_CHARS], self._fillers)]
         if heard.bare and heard.cartons is not None:
