@@ -11,30 +11,11 @@ from textual.pilot import Pilot
 
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import open_call
 from tui.app import TelesalesApp
 from tui.screens.call import CallScreen
-from tui.screens.queue import QueueScreen
 from tui.widgets.brand_box import BrandBox
 from tui.widgets.candidates import CandidateList
-
-
-async def open_call(pilot: Pilot[None]) -> CallScreen:
-    """Sign in as the demo order taker and open the next call, with the matcher and the shop loaded."""
-    app = pilot.app
-    await pilot.press(*"demo", "enter", *"0000", "enter")
-    for _ in range(80):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if isinstance(app.screen, QueueScreen) and app.screen.entries:
-            break
-    await pilot.press("n")
-    for _ in range(80):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        if isinstance(screen, CallScreen) and screen.view is not None and app.matcher is not None:  # type: ignore[attr-defined]
-            return screen
-    raise AssertionError(f"no call screen: {app.screen}")
 
 
 async def say(pilot: Pilot[None], text: str) -> None:

@@ -11,7 +11,8 @@ from textual.widgets import Input
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from tests.tui.burst import burst, typed
-from tests.tui.test_brand_box_entry import draft_of, open_call, under_box
+from tests.tui.flows import open_call
+from tests.tui.test_brand_box_entry import draft_of, under_box
 from tui.app import TelesalesApp
 from tui.screens.queue import QueueScreen
 from tui.widgets.brand_box import BrandBox

@@ -14,10 +14,10 @@ from db.tables import ORDER
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from tests.conftest import PG_ADMIN_URL
+from tests.tui.flows import open_call
 from tui.app import TelesalesApp
 from tui.demo import SIZES, ensure_demo
 from tui.screens.call import CallScreen
-from tui.screens.queue import QueueScreen
 from tui.widgets.banner import DbBanner
 
 KILL = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
@@ -41,19 +41,7 @@ async def test_the_call_survives_a_dropped_database_and_places_when_it_is_back(p
     app = TelesalesApp(engine, Settings(), drafts=store)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press(*"demo", "enter", *"0000", "enter")
-            for _ in range(60):
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-                if isinstance(app.screen, QueueScreen) and app.screen.entries:
-                    break
-            await pilot.press("n")
-            for _ in range(60):
-                await app.workers.wait_for_complete()
-                await pilot.pause()
-                if isinstance(app.screen, CallScreen) and app.screen.view is not None and app.matcher is not None:
-                    break
-            call = app.screen
+            call = await open_call(pilot)
             assert isinstance(call, CallScreen) and call.draft is not None and call.draft.call_id is not None
             await pilot.press(*"yx 3", "enter")
             await pilot.pause()

@@ -18,11 +18,11 @@ from db.engine import DatabaseFileGone, make_engine
 from db.tables import ORDER
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import open_call
 from tui.app import TelesalesApp
 from tui.cli.main import cli_errors
 from tui.screens.call import CallScreen
 from tui.screens.dialogs import ReadbackScreen
-from tui.screens.queue import QueueScreen
 from tui.widgets.banner import DbBanner
 
 
@@ -53,19 +53,7 @@ async def test_no_order_is_reported_placed_into_a_gone_file(
     store = DraftStore(tmp_path / "drafts")
     app = TelesalesApp(demo_engine, Settings(), drafts=store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*"demo", "enter", *"0000", "enter")
-        for _ in range(60):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if isinstance(app.screen, QueueScreen) and app.screen.entries:
-                break
-        await pilot.press("n")
-        for _ in range(60):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            if isinstance(app.screen, CallScreen) and app.screen.view is not None and app.matcher is not None:
-                break
-        call = app.screen
+        call = await open_call(pilot)
         assert isinstance(call, CallScreen) and call.draft is not None and call.draft.call_id is not None
         await pilot.press(*"yx 3", "enter")
         await pilot.pause()
