@@ -68,6 +68,15 @@ async def test_what_is_unclear_stays_in_the_box_and_changes_nothing(demo_engine:
         await say(pilot, "那个谁来着")
         assert draft_of(call) == before
         assert call.query_one(BrandBox).input.value == "那个谁来着"  # kept, to be corrected or cleared
+        assert "没听清:对不上品规" in under_box(call)  # and why, where the eye is
+        call.query_one(BrandBox).clear()
+        await say(pilot, "玉溪软")  # a product not in the draft, no quantity: offered, not added
+        assert draft_of(call) == before
+        shown = under_box(call)
+        assert "新加的品规要说数量" in shown and "玉溪(软)" in shown
+        await pilot.press("space", "3", "enter")  # the quantity added to what stayed in the box
+        await pilot.pause()
+        assert draft_of(call)["玉溪(软)"] == 3
 
 
 async def test_same_as_last_time_puts_the_shops_last_order_in_the_draft(demo_engine: Engine, tmp_path: Path) -> None:

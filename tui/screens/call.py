@@ -399,9 +399,7 @@ class CallScreen(BaseScreen[None]):
         for words, code in message.chosen.items():
             if any(c.code == code and c.heard == words for c in result.changes):
                 self.remember(words, code)  # chosen by hand over the matcher's first: remembered for this shop
-        for unclear in result.unclear:
-            why = t("entry.why." + unclear.reason)
-            said.append(Text(t("entry.unclear", heard=unclear.heard, why=why), style="yellow"))
+        reasons = "; ".join(t("entry.why." + u.reason) for u in result.unclear)
         self._save()
         self._render_draft()
         if touched is not None:
@@ -409,7 +407,7 @@ class CallScreen(BaseScreen[None]):
             if index is not None:
                 self.query_one("#draft-table", DataTable).move_cursor(row=index)
             self._go_to_kind("order")
-        box.restore(left)
+        box.restore(left, why=t("entry.unclear", why=reasons) if reasons else None)
         box.show_said(said)
 
     @staticmethod

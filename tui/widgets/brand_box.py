@@ -71,6 +71,7 @@ class BrandBox(Vertical):
         self.result: MatchResult | None = None  # the last item's match, as the candidates show it
         self.describe = describe or (lambda cand: Text(cand.name, style="bold"))
         self.said: list[Text] = []  # what the last utterance did, shown under an empty line
+        self.why: tuple[str, str] | None = None  # (the words given back, why they were not taken)
 
     @property
     def telesales(self) -> TelesalesApp:
@@ -108,13 +109,17 @@ class BrandBox(Vertical):
         self.input.focus()
         self.input.insert_text_at_cursor(text)
 
-    def restore(self, words: list[str]) -> None:
-        """Put back what the call screen could not act on, in front of anything typed since Enter."""
+    def restore(self, words: list[str], *, why: str | None = None) -> None:
+        """Put back what the call screen could not act on, in front of anything typed since Enter; `why` is said
+        in place of the usual hint under the line until it is edited."""
         typed = self.input.value.strip()
         text = " ".join([*words, typed] if typed else words)
+        self.why = (text, why) if why and words else None
         if text != self.input.value:
             self.input.value = text
             self.input.cursor_position = len(text)
+        else:
+            self.refresh_candidates()
 
     def clear(self) -> None:
         self.input.value = ""
@@ -148,11 +153,12 @@ class BrandBox(Vertical):
         result = matcher.match(items[-1], SHOWN, self.context)
         self.result = result
         if not result.candidates:
-            options.show([Text(t("call.no_match"), style="dim")], choosable=False)
+            options.show([Text(self._why() or t("call.no_match"), style="dim")], choosable=False)
             return
         heard = t("call.heard", qty=result.quantity) if result.quantity is not None else t("call.no_qty")
         if len(items) > 1:
             heard = t("call.items", n=len(items)) + " · " + heard
+        heard = self._why() or heard
         lines = []
         for i, cand in enumerate(result.candidates):
             line = self.describe(cand)
@@ -160,6 +166,12 @@ class BrandBox(Vertical):
                 line.append(f"   {heard}", style="italic")
             lines.append(line)
         options.show(lines)
+
+    def _why(self) -> str | None:
+        """Why the words in the line were given back, while they are still the words given back."""
+        if self.why is not None and self.why[0] == self.input.value:
+            return self.why[1]
+        return None
 
     def action_move(self, step: int) -> None:
         self.query_one("#candidates", CandidateList).move(step)
