@@ -137,7 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "call.heard": ("听到 {qty} 条", "heard {qty}"),
     "call.no_qty": ("未听到数量", "no quantity heard"),
     "call.items": ("{n} 项", "{n} items"),
-    "entry.unclear": ("没听清:{why};上下键选品规、补上数量再回车", "Not clear: {why}; pick with Up/Down, add a quantity, Enter"),
+    "entry.unclear": ("没听清:{why}", "Not clear: {why}"),
     "entry.why.no_product": ("对不上品规", "no product fits"),
     "entry.why.no_quantity": ("新加的品规要说数量", "a new line needs a quantity"),
     "entry.why.not_in_draft": ("草稿里没有这个品规", "not in the draft"),

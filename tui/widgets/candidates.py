@@ -18,7 +18,7 @@ class CandidateList(Static):
     """Up to a handful of lines, one highlighted; `highlighted` is None when there is nothing to choose."""
 
     DEFAULT_CSS = """
-    CandidateList { height: 5; padding: 0; }
+    CandidateList { height: 5; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
