@@ -74,19 +74,28 @@ class TelesalesApp(App[None]):
         from tui.screens.login import LoginScreen
 
         self.push_screen(LoginScreen())
+        # The catalog and the season are the same for every user: they load while the order taker types their
+        # login and PIN, so that the sign-in itself only checks the PIN and reads the day's queue (loading them
+        # at sign-in held the interpreter for over a second while the queue waited its turn). After the first
+        # paint: the sign-in screen must not wait for them either.
+        self.call_after_refresh(self.load_shared)
 
     # ------------------------------------------------------------------------------------------ session
 
     def signed_in(self, user: SignedIn) -> None:
         """Open the user's home screen: the day's queue for an order taker, the dashboard for a lead (who
-        reaches the queue from there). The matcher and season load meanwhile, off the event loop."""
+        reaches the queue from there). The matcher and season have been loading since the app started."""
         from tui.screens.lead import DashboardScreen
         from tui.screens.queue import QueueScreen
 
         self.user = user
         self.sub_title = f"{user.name} ({t('role.' + user.role)})"
-        self.load_shared()
+        if self.matcher is None and not self._shared_loading():
+            self.load_shared()  # it failed at start (the database was away): try again now
         self.switch_screen(QueueScreen() if user.role == "order_taker" else DashboardScreen())
+
+    def _shared_loading(self) -> bool:
+        return any(w.group == "shared" and not w.is_finished for w in self.workers)
 
     @work(thread=True, exclusive=True, group="shared", exit_on_error=False)
     def load_shared(self) -> None:
@@ -205,7 +214,7 @@ class TelesalesApp(App[None]):
         self.db_file_gone = False
         self.db_message = ""
         self.db_down = False
-        if self.user is not None and self.matcher is None:
+        if self.matcher is None and not self._shared_loading():
             self.load_shared()
 
     # ------------------------------------------------------------------------------------ help, palette
