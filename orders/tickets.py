@@ -343,6 +343,22 @@ def _event(conn: Connection, ticket_id: int, at: datetime, actor: str, kind: str
                                             from_status=from_status, to_status=to_status, note=note))
 
 
+REPLIED_NOTE = "call-back: replied to the customer"
+
+
+def note_reply(conn: Connection, ticket_id: int, at: datetime, actor: str, call_note: str = "") -> None:
+    """The lead's call-back reached the customer with the answer: kept in the ticket's history (with what was
+    said on the call), and the ticket's first response if it had none, inside the caller's transaction so the
+    call and its trace are written together."""
+    note = f"{REPLIED_NOTE}: {call_note}" if call_note else REPLIED_NOTE
+    _event(conn, ticket_id, at, actor, "note", None, None, note)
+    conn.execute(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.first_response_at).is_(None))
+        .values(first_response_at=at)
+    )
+
+
 # ----------------------------------------------------------------------------------------- update
 
 
