@@ -219,10 +219,17 @@ def iso(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
+def is_overdue(due_at: datetime, status: str, at: datetime) -> bool:
+    """The one overdue rule for a complaint, used by the script, the call card, the queues and `ticket list`:
+    still open and its promised reply time already passed. A ticket logged a minute ago is due in hours, so
+    it is never overdue; a closed one is never overdue whatever its due time was."""
+    return status in STILL_OPEN and due_at < at
+
+
 def _flags(status: str, due_at: datetime, at: datetime) -> tuple[bool, bool]:
     if status not in STILL_OPEN:
         return False, False
-    return due_at < at, at <= due_at <= at + DUE_SOON
+    return is_overdue(due_at, status, at), at <= due_at <= at + DUE_SOON
 
 
 _ROW_COLUMNS = (

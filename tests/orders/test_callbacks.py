@@ -189,3 +189,56 @@ def test_calls_record_replied_from_the_cli(shop: Engine, settings: Settings) -> 
     with shop.connect() as conn:
         kinds = conn.execute(select(col(TicketEvent.note)).where(col(TicketEvent.ticket_id) == ticket)).scalars()
         assert "call-back: replied to the customer" in list(kinds)
+
+
+def _script(engine: Engine, code: str, settings: Settings, lang: str = "zh") -> tuple[str, str]:
+    from orders.script_context import prepare_script
+    from scripts_lib.loader import ScriptLibrary
+
+    prepared = prepare_script(engine, ScriptLibrary(), code, settings=settings, lang=lang)  # type: ignore[arg-type]
+    return prepared.name, "\n".join(step.text for step in prepared.steps)
+
+
+def test_a_callback_call_reads_the_callback_script_naming_the_appointment(
+    shop: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELESALES_NOW", at(23, 10, 35).isoformat())
+    name, text = _script(shop, "T1", settings)
+    assert name == "callback" and "您约的是今天10:30回电" in text
+    assert "today at 10:30" in _script(shop, "T1", settings, "en")[1]
+    # carried over to Tuesday, still the callback script, naming the day it was promised
+    monkeypatch.setenv("TELESALES_NOW", at(24, 9).isoformat())
+    name, text = _script(shop, "T1", settings)
+    assert name == "callback" and "您约的是昨天10:30回电" in text
+    # a retry missed on Monday, called on Tuesday: the callback script too
+    monkeypatch.setenv("TELESALES_NOW", at(23, 16).isoformat())
+    record_call(shop, settings, "K2", "no_answer", operator="li")
+    monkeypatch.setenv("TELESALES_NOW", at(24, 9).isoformat())
+    assert _script(shop, "K2", settings)[0] == "callback"
+    # the lead's reply on a complaint does not turn a shop's next call into a callback, nor hide one
+    assert _script(shop, "S2", settings)[0] != "callback"
+
+
+def test_one_overdue_rule_for_tickets(shop: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import update
+
+    from orders.call_view import load_call_view
+    from orders.script_context import build_context
+
+    monkeypatch.setenv("TELESALES_NOW", at(23, 9, 59).isoformat())
+    fresh = _ticket(shop, "K1", settings)  # logged a minute ago, due in working hours to come
+    late = _ticket(shop, "K2", settings)
+    with shop.begin() as conn:
+        conn.execute(update(Ticket).where(col(Ticket.id) == late).values(due_at=at(23, 7, 52)))
+    monkeypatch.setenv("TELESALES_NOW", at(23, 10).isoformat())
+    assert [t.overdue for t in build_context(shop, "K1", settings=settings).tickets] == [False]
+    assert [t.overdue for t in build_context(shop, "K2", settings=settings).tickets] == [True]
+    assert "答复晚了" not in _script(shop, "K1", settings)[1]
+    assert [t.overdue for t in load_call_view(shop, settings, "K1").card.tickets] == [False]
+    assert [t.overdue for t in load_call_view(shop, settings, "K2").card.tickets] == [True]
+    url = shop.url.render_as_string(hide_password=False)
+    listed = run_cli("--db", url, "ticket", "list", "--json")
+    import json
+
+    flags = {row["ticket_id"]: row["overdue"] for row in json.loads(listed.stdout)}
+    assert flags == {fresh: False, late: True}
