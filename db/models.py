@@ -29,7 +29,10 @@ TICKET_CATEGORIES = (
     "other",
 )
 TICKET_STATUSES = ("open", "in_progress", "waiting_customer", "resolved", "closed")
-CALL_OUTCOMES = ("ordered", "no_answer", "busy", "closed", "refused", "wrong_number", "callback_requested")
+CALL_OUTCOMES = (
+    "ordered", "no_answer", "busy", "closed", "refused", "wrong_number", "callback_requested",
+    "replied",  # a lead's call-back on a complaint: written into the ticket, never the shop's order-day status
+)
 ORDER_STATUSES = ("placed", "cancelled")
 PLANNED_REASONS = ("retention", "ticket_callback")
 

@@ -53,16 +53,20 @@ from sqlmodel import col
 from db.engine import write_transaction
 from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, PlannedCall, Ticket
 from orders.calendar import WorkingCalendar, day_bounds, next_opening
-from orders.clock import now, today
+from orders.clock import now, today, week_of
+from orders.placement import cutoff_for, cutoff_state
 from orders.retention import is_retention_risk, load_occasions
 from orders.scope import CustomerScope, chunks
 from orders.settings import Settings
 from orders.text_checks import operator_problem, text_problem
-from orders.tickets import MAX_NOTE, STILL_OPEN
+from orders.tickets import MAX_NOTE, STILL_OPEN, note_reply
 
 FINAL_OUTCOMES = ("ordered", "refused", "wrong_number", "closed")
 RETRY_OUTCOMES = ("no_answer", "busy")
 CALLBACK_OUTCOMES = (*RETRY_OUTCOMES, "callback_requested")
+# Outcomes that are not part of the shop's order day: the queue computes status and done as if the call had
+# not been made (a lead's complaint call-back answered the complaint; it neither ordered nor refused).
+OUTSIDE_ORDER_DAY = ("replied",)
 MAX_DURATION_S = 4 * 3600  # a longer "call" is a typo or a headset left on, and would skew the day's figures
 
 _CALL: Table = Call.__table__  # type: ignore[attr-defined]
@@ -99,6 +103,10 @@ class QueueEntry:
     retention_risk: bool
     recent_orders: int  # order occasions in the last RETENTION_WEEKS full weeks
     earlier_orders: int  # ... and in the RETENTION_WEEKS weeks before those
+    overdue: bool = False  # a callback whose time has passed without a call: first in the queue
+    cutoff_at: datetime | None = None  # when the shop's current order week locks
+    cutoff_passed: bool = False
+    cutoff_soon: bool = False  # within `cutoff_warning_minutes` of the cut-off
 
     @property
     def open_ticket(self) -> bool:
@@ -123,6 +131,10 @@ class QueueEntry:
             "retention_risk": self.retention_risk,
             "recent_orders": self.recent_orders,
             "earlier_orders": self.earlier_orders,
+            "overdue": self.overdue,
+            "cutoff_at": iso(self.cutoff_at, zone),
+            "cutoff_passed": self.cutoff_passed,
+            "cutoff_soon": self.cutoff_soon,
         }
 
 
@@ -175,11 +187,12 @@ class _Person:
     tier: int
     district: str | None
     operator: str | None
+    order_weekday: int
 
 
 def _person(row: Sequence[Any]) -> _Person:
-    cid, code, name, owner, tier, district, operator = row
-    return _Person(int(cid), code, name, owner, int(tier), district, operator)
+    cid, code, name, owner, tier, district, operator, weekday = row
+    return _Person(int(cid), code, name, owner, int(tier), district, operator, int(weekday))
 
 
 _CUSTOMER_COLS = (
@@ -190,6 +203,7 @@ _CUSTOMER_COLS = (
     col(Customer.tier),
     col(Customer.district),
     col(Customer.operator),
+    col(Customer.order_weekday),
 )
 
 
@@ -208,8 +222,10 @@ def call_queue(
     zone = settings.zone
     day = day or today(zone)
     start, end = day_bounds(day, zone)
+    at = now()
+    week = week_of(day)
     with engine.connect() as conn:
-        listed = listed_customers(conn, day, zone, operator)
+        listed = listed_customers(conn, day, zone, operator, settings=settings, at=at)
         day_ids, callbacks, planned, extra = listed.day_ids, listed.callbacks, listed.planned, listed.extra
         rows = conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(day_ids))).all()
         people = {p.id: p for p in map(_person, rows)}
@@ -232,6 +248,7 @@ def call_queue(
         # outcome today was planned after that call (a final call settles the plan), so it is still to do.
         done = outcome is not None and callback is None and (plan is None or outcome in CALLBACK_OUTCOMES)
         occ = occasions[cid]
+        cutoff = cutoff_state(week, person.order_weekday, at, settings)
         entries.append(
             QueueEntry(
                 customer_id=cid,
@@ -251,6 +268,10 @@ def call_queue(
                 retention_risk=is_retention_risk(occ.recent, occ.earlier),
                 recent_orders=occ.recent,
                 earlier_orders=occ.earlier,
+                overdue=callback is not None and callback < at,
+                cutoff_at=cutoff.cutoff_at,
+                cutoff_passed=cutoff.passed,
+                cutoff_soon=cutoff.soon,
             )
         )
     entries.sort(key=lambda e: calling_rank(e, key_tier))
@@ -268,11 +289,15 @@ def _why_listed(callback: datetime | None, plan: _Plan | None) -> tuple[str, dat
 
 
 def calling_rank(entry: QueueEntry, key_tier: int) -> tuple[int, datetime, int, str]:
-    """Callbacks and planned calls by their time, then key customers, then the rest; bigger shops first within
-    a group, and the licence number last so that two terminals always show the same order."""
-    if entry.due_at is not None:
+    """Overdue callbacks first, oldest first (a promise already broken is the most urgent, and VICIdial's
+    lesson is that missed callbacks are forgotten once the screen fills); then callbacks and planned calls by
+    their time, then key customers, then the rest; bigger shops first within a group, and the licence number
+    last so that two terminals always show the same order."""
+    if entry.overdue and entry.due_at is not None:
         return (0, entry.due_at, -entry.tier, entry.customer)
-    group = 1 if entry.tier >= key_tier else 2
+    if entry.due_at is not None:
+        return (1, entry.due_at, -entry.tier, entry.customer)
+    group = 2 if entry.tier >= key_tier else 3
     return (group, datetime.min.replace(tzinfo=UTC), -entry.tier, entry.customer)
 
 
@@ -303,12 +328,23 @@ class Listed:
     extra: list[int]
 
 
-def listed_customers(conn: Connection, day: date, zone: ZoneInfo, operator: str | None = None) -> Listed:
+def listed_customers(
+    conn: Connection,
+    day: date,
+    zone: ZoneInfo,
+    operator: str | None = None,
+    *,
+    settings: Settings | None = None,
+    at: datetime | None = None,
+) -> Listed:
     """The membership rule of `call_queue`, also used by the lead's report to count calls due, so the two
-    can never disagree about who is due."""
+    can never disagree about who is due. `settings` (the cut-off and the callback handover) default to the
+    ones read from the environment with `zone`; `at` (when callbacks are overdue) to now."""
+    settings = settings or Settings(timezone=zone.key)
+    at = at or now()
     start, end = day_bounds(day, zone)
     day_ids = _order_day_ids(day, operator)
-    callbacks = _callbacks_due(conn, start, end, operator)
+    callbacks = _callbacks_due(conn, day, settings, at, operator)
     planned = _planned_due(conn, start, end, operator)
     candidates = sorted({*callbacks, *planned})
     on_order_day: set[int] = set()
@@ -330,16 +366,31 @@ def _order_day_ids(day: date, operator: str | None) -> Select[int | None]:
     return query
 
 
-def _callbacks_due(conn: Connection, start: datetime, end: datetime, operator: str | None) -> dict[int, datetime]:
+def _callbacks_due(
+    conn: Connection, day: date, settings: Settings, at: datetime, operator: str | None
+) -> dict[int, datetime]:
     """Customer id → callback time, for the latest finished call of each customer (up to the day's end) whose
-    callback falls in the day. A callback belongs to the customer's usual order taker, or to whoever made
-    the call when the customer has none."""
+    callback falls in the day, or fell on an earlier day of the shop's current order week before that week's
+    cut-off and was never followed by another call: a missed callback is carried over until the order can no
+    longer be taken, instead of vanishing at midnight.
+
+    Whose it is: a callback the shop asked for (`callback_requested`) is the promise of the order taker who
+    took the call, until it is `callback_handover_minutes` overdue; then it is anyone's, so it shows in every
+    order taker's queue. A retry (no answer, busy) belongs to the shop's usual order taker, or to whoever made
+    the call when the shop has none. A lead's complaint call-back (`replied`) is not part of the shop's order
+    day and supersedes nothing.
+    """
+    zone = settings.zone
+    start, end = day_bounds(day, zone)
+    week = week_of(day)
+    week_start, _ = day_bounds(week, zone)
     later = _CALL.alias("later")
     superseded = (
         select(later.c.id)
         .where(
             later.c.customer_id == col(Call.customer_id),
             later.c.outcome.is_not(None),
+            later.c.outcome.not_in(OUTSIDE_ORDER_DAY),
             later.c.started_at < end,
             or_(
                 later.c.started_at > col(Call.started_at),
@@ -349,10 +400,10 @@ def _callbacks_due(conn: Connection, start: datetime, end: datetime, operator: s
         .exists()
     )
     query = (
-        select(col(Call.customer_id), col(Call.callback_at))
+        select(col(Call.customer_id), col(Call.callback_at), col(Customer.order_weekday))
         .join(Customer, col(Customer.id) == col(Call.customer_id))
         .where(
-            col(Call.callback_at) >= start,
+            col(Call.callback_at) >= min(start, week_start),
             col(Call.callback_at) < end,
             col(Call.outcome).is_not(None),
             col(Customer.active).is_(True),
@@ -360,8 +411,24 @@ def _callbacks_due(conn: Connection, start: datetime, end: datetime, operator: s
         )
     )
     if operator is not None:
-        query = query.where(func.coalesce(col(Customer.operator), col(Call.operator)) == operator)
-    return {int(cid): at for cid, at in conn.execute(query) if at is not None}
+        handed_over = at - timedelta(minutes=settings.callback_handover_minutes)
+        asked = col(Call.outcome) == "callback_requested"
+        query = query.where(
+            or_(
+                and_(asked, or_(col(Call.operator) == operator, col(Call.callback_at) <= handed_over)),
+                and_(~asked, func.coalesce(col(Customer.operator), col(Call.operator)) == operator),
+            )
+        )
+    out: dict[int, datetime] = {}
+    for cid, due, weekday in conn.execute(query):
+        if due is None:
+            continue
+        if due < start:  # carried over from an earlier day: missed, and about this week's still open order
+            cutoff = cutoff_for(week, int(weekday), settings)
+            if not (due < at and due < cutoff and start < cutoff):
+                continue
+        out[int(cid)] = due
+    return out
 
 
 @dataclass(frozen=True)
@@ -399,7 +466,12 @@ def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, e
     outcomes: dict[int, str] = {}
     rows = conn.execute(
         select(col(Call.customer_id), col(Call.outcome))
-        .where(col(Call.started_at) >= start, col(Call.started_at) < end, col(Call.outcome).is_not(None))
+        .where(
+            col(Call.started_at) >= start,
+            col(Call.started_at) < end,
+            col(Call.outcome).is_not(None),
+            col(Call.outcome).not_in(OUTSIDE_ORDER_DAY),
+        )
         .order_by(col(Call.started_at), col(Call.id))
     )
     for cid, outcome in rows:
@@ -466,7 +538,7 @@ def check_callback_time(callback_at: datetime, at: datetime, settings: Settings)
 def _callback_for(outcome: str, callback_at: datetime | None, at: datetime, settings: Settings) -> datetime | None:
     if outcome == "callback_requested" and callback_at is None:
         raise CallError("outcome callback_requested needs the time the customer asked for (--callback-at)")
-    if outcome in FINAL_OUTCOMES and callback_at is not None:
+    if outcome in (*FINAL_OUTCOMES, *OUTSIDE_ORDER_DAY) and callback_at is not None:
         raise CallError(
             f"outcome {outcome} ends the customer's day; a callback time goes with "
             "callback_requested, no_answer or busy"
@@ -535,6 +607,43 @@ def _settle_planned(
     )
 
 
+def _ticket_replied(conn: Connection, customer_id: int, call_id: int, who: str, at: datetime, note: str) -> None:
+    """A `replied` call answers a complaint: the open ticket a lead's planned call-back points to (else the
+    shop's most recent open one) gets the reply in its history, and the planned call-back is settled. A shop
+    with no open complaint cannot have been replied to: refused, nothing written."""
+    plan = conn.execute(
+        select(col(PlannedCall.id), col(PlannedCall.ticket_id))
+        .join(Ticket, col(Ticket.id) == col(PlannedCall.ticket_id))
+        .where(
+            col(PlannedCall.customer_id) == customer_id,
+            col(PlannedCall.reason) == "ticket_callback",
+            col(PlannedCall.call_id).is_(None),
+            col(Ticket.status).in_(STILL_OPEN),
+        )
+        .order_by(col(PlannedCall.due_at), col(PlannedCall.id))
+        .limit(1)
+    ).first()
+    ticket_id = plan.ticket_id if plan is not None else conn.execute(
+        select(col(Ticket.id))
+        .where(col(Ticket.customer_id) == customer_id, col(Ticket.status).in_(STILL_OPEN))
+        .order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc())
+        .limit(1)
+    ).scalar()
+    if ticket_id is None:
+        raise CallError("outcome replied needs an open complaint ticket for this shop, and it has none")
+    note_reply(conn, int(ticket_id), at, who, note)
+    conn.execute(
+        update(PlannedCall)
+        .where(
+            col(PlannedCall.customer_id) == customer_id,
+            col(PlannedCall.reason) == "ticket_callback",
+            col(PlannedCall.call_id).is_(None),
+            col(PlannedCall.ticket_id) == ticket_id,
+        )
+        .values(call_id=call_id)
+    )
+
+
 def record_call(
     engine: Engine,
     settings: Settings,
@@ -596,6 +705,8 @@ def record_call(
         )
         _audit(conn, record)
         _settle_planned(conn, int(customer.id), call_id, outcome, started_at, settings.zone)
+        if outcome == "replied":
+            _ticket_replied(conn, int(customer.id), call_id, who, at, cleaned)
     return record
 
 
@@ -659,4 +770,6 @@ def finish_call(
         record = CallRecord(call_id, code, name, who, outcome, started_at, at, duration_s, callback, cleaned)
         _audit(conn, record)
         _settle_planned(conn, int(customer_id), call_id, outcome, started_at, settings.zone)
+        if outcome == "replied":
+            _ticket_replied(conn, int(customer_id), call_id, who, at, cleaned)
     return record

@@ -26,6 +26,7 @@ read back. `OrderDatabaseError` reports a database that failed or went away mid-
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -206,6 +207,28 @@ def cutoff_for(week: date, order_weekday: int, settings: Settings) -> datetime:
     """
     day = week_of(week) + timedelta(days=order_weekday - 1)
     return datetime.combine(day, settings.cutoff_time, tzinfo=settings.zone)
+
+
+@dataclass(frozen=True)
+class CutoffState:
+    """How close a customer's week is to locking, as the queue and the call screen show it: `soon` from
+    `cutoff_warning_minutes` before, `passed` once an order would be refused (the same `at <= cutoff` rule
+    placement applies)."""
+
+    cutoff_at: datetime
+    minutes_left: int  # whole minutes until the cut-off, rounded down; negative once it has passed
+    soon: bool
+    passed: bool
+
+
+def cutoff_state(week: date, order_weekday: int, at: datetime, settings: Settings) -> CutoffState:
+    """The cut-off of `week` for a shop ordering on `order_weekday`, seen at `at`."""
+    cutoff = cutoff_for(week, order_weekday, settings)
+    left = cutoff - at
+    minutes = math.floor(left.total_seconds() / 60)
+    passed = at > cutoff
+    soon = not passed and left <= timedelta(minutes=settings.cutoff_warning_minutes)
+    return CutoffState(cutoff.astimezone(settings.zone), minutes, soon, passed)
 
 
 def _qty_ok(qty: object) -> bool:

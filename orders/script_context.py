@@ -19,7 +19,8 @@ from sqlmodel import col
 
 from db.models import AppMeta, Call, PlannedCall, User
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
-from orders.calendar import day_bounds, festivals
+from orders.calendar import day_bounds, festivals, weekday_name
+from orders.calls import OUTSIDE_ORDER_DAY, RETRY_OUTCOMES
 from orders.clock import now, week_of
 from orders.quotas import WeekLimits, load_week_limits
 from orders.retention import is_retention_risk, load_occasions, pending_retention
@@ -220,27 +221,53 @@ def retention_planned(conn: Connection, customer_id: int, day: date, settings: S
     return found is not None
 
 
-def _callback(conn: Connection, customer_id: int, at: datetime, settings: Settings) -> Callback | None:
-    """Why this call is a callback: the shop asked for it, or our last call today was not answered."""
+def _callback(
+    conn: Connection, customer_id: int, at: datetime, settings: Settings
+) -> tuple[Callback | None, datetime | None]:
+    """Why this call is a callback, and the time promised: the shop asked for it, or our last call was not
+    answered and its retry is due. The last finished call decides, the same call the queue lists the shop
+    for (a lead's complaint call-back, `replied`, is no part of the order day and is skipped), so a callback
+    carried over from an earlier day of the week still opens the callback script."""
     row = conn.execute(
-        select(col(Call.outcome), col(Call.started_at))
+        select(col(Call.outcome), col(Call.started_at), col(Call.callback_at))
         .where(
             col(Call.customer_id) == customer_id,
             col(Call.started_at) <= at,
             col(Call.started_at) >= at - timedelta(days=7),
+            col(Call.outcome).is_not(None),
+            col(Call.outcome).not_in(OUTSIDE_ORDER_DAY),
         )
         .order_by(col(Call.started_at).desc(), col(Call.id).desc())
         .limit(1)
     ).first()
     if row is None:
-        return None
-    outcome, started = row
+        return None, None
+    outcome, started, callback_at = row
     if outcome == "callback_requested":
-        return "requested"
+        return "requested", callback_at
     same_day = started.astimezone(settings.zone).date() == at.astimezone(settings.zone).date()
-    if outcome in ("no_answer", "busy") and same_day:
-        return "missed"
-    return None
+    week_start, _ = day_bounds(week_of(at.astimezone(settings.zone).date()), settings.zone)
+    carried = callback_at is not None and week_start <= callback_at <= at  # a retry missed earlier this week
+    if outcome in RETRY_OUTCOMES and (same_day or carried):
+        return "missed", callback_at
+    return None, None
+
+
+def _appointment(moment: datetime, at: datetime, settings: Settings) -> Words:
+    """「今天15:30」 / "today at 15:30": the time the owner agreed to, said as they would say it."""
+    local = moment.astimezone(settings.zone)
+    day = local.date()
+    today = at.astimezone(settings.zone).date()
+    if day == today:
+        return Words(f"今天{local:%H:%M}", f"today at {local:%H:%M}")
+    if day == today - timedelta(days=1):
+        return Words(f"昨天{local:%H:%M}", f"yesterday at {local:%H:%M}")
+    if day == today + timedelta(days=1):
+        return Words(f"明天{local:%H:%M}", f"tomorrow at {local:%H:%M}")
+    return Words(
+        f"{weekday_name(day.isoweekday(), 'zh')}{local:%H:%M}",
+        f"on {weekday_name(day.isoweekday(), 'en')} at {local:%H:%M}",
+    )
 
 
 def _tickets(engine: Engine, code: str, at: datetime, settings: Settings) -> tuple[OpenTicket, ...]:
@@ -283,7 +310,7 @@ def build_context(
         short, plentiful = _supply_news(conn, load_week_limits(conn, week, [shop.id]), shop, usual)
         new = _new_products(conn, shop.id, day, settings.new_product_weeks)
         falling = _retention_risk(conn, shop.id, day, settings) or retention_planned(conn, shop.id, day, settings)
-        callback = _callback(conn, shop.id, at, settings)
+        callback, promised = _callback(conn, shop.id, at, settings)
     return CallContext(
         customer=shop.name,
         shop_code=shop.code,
@@ -300,6 +327,7 @@ def build_context(
         retention=falling,
         next_order_day=next_order_day(shop.order_weekday, day),
         callback=callback,
+        callback_time=_appointment(promised, at, settings) if callback == "requested" and promised else None,
         lang=lang or settings.lang,
     )
 

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     order_weeks_ahead: int = Field(
         default=4, ge=0, le=520, description="an order may be placed for this week and up to this many weeks on"
     )
+    callback_handover_minutes: int = Field(
+        default=30, ge=0, description="a callback the shop asked for is anyone's once this many minutes overdue"
+    )
+    cutoff_warning_minutes: int = Field(
+        default=60, ge=0, description="the queue and the call screen warn this many minutes before the cut-off"
+    )
     scripts_dir: str | None = Field(default=None, description="a folder of call scripts that replace the shipped ones")
 
     @field_validator("timezone")

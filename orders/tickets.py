@@ -219,10 +219,17 @@ def iso(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
+def is_overdue(due_at: datetime, status: str, at: datetime) -> bool:
+    """The one overdue rule for a complaint, used by the script, the call card, the queues and `ticket list`:
+    still open and its promised reply time already passed. A ticket logged a minute ago is due in hours, so
+    it is never overdue; a closed one is never overdue whatever its due time was."""
+    return status in STILL_OPEN and due_at < at
+
+
 def _flags(status: str, due_at: datetime, at: datetime) -> tuple[bool, bool]:
     if status not in STILL_OPEN:
         return False, False
-    return due_at < at, at <= due_at <= at + DUE_SOON
+    return is_overdue(due_at, status, at), at <= due_at <= at + DUE_SOON
 
 
 _ROW_COLUMNS = (
@@ -341,6 +348,22 @@ def _event(conn: Connection, ticket_id: int, at: datetime, actor: str, kind: str
            from_status: str | None, to_status: str | None, note: str = "") -> None:
     conn.execute(insert(TicketEvent).values(ticket_id=ticket_id, at=at, actor=actor, kind=kind,
                                             from_status=from_status, to_status=to_status, note=note))
+
+
+REPLIED_NOTE = "call-back: replied to the customer"
+
+
+def note_reply(conn: Connection, ticket_id: int, at: datetime, actor: str, call_note: str = "") -> None:
+    """The lead's call-back reached the customer with the answer: kept in the ticket's history (with what was
+    said on the call), and the ticket's first response if it had none, inside the caller's transaction so the
+    call and its trace are written together."""
+    note = f"{REPLIED_NOTE}: {call_note}" if call_note else REPLIED_NOTE
+    _event(conn, ticket_id, at, actor, "note", None, None, note)
+    conn.execute(
+        update(Ticket)
+        .where(col(Ticket.id) == ticket_id, col(Ticket.first_response_at).is_(None))
+        .values(first_response_at=at)
+    )
 
 
 # ----------------------------------------------------------------------------------------- update

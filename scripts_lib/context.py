@@ -31,6 +31,7 @@ PLACEHOLDERS: dict[str, str] = {
     "holiday": "the holiday coming within three weeks, e.g. 国庆节 / National Day",
     "holiday_date": "its date, e.g. 10月1日 / 1 October",
     "ticket": "what the shop's open complaint is about, e.g. 配送出错问题 / delivery error",
+    "callback_time": "the time the shop asked us to call back, e.g. 今天15:30 / today at 15:30",
     "ticket_due": "when we promised to reply, e.g. 明天上午10点前 / by 10:00 am tomorrow",
     "short_brands": "the shop's brands that are tight this week, with their limits",
     "plentiful_brands": "the shop's brands with plenty of supply this week",
@@ -111,6 +112,7 @@ class CallContext:
     retention: bool = False
     next_order_day: date | None = None
     callback: Callback | None = None
+    callback_time: Words | None = None  # the appointment kept by a requested callback
     lang: Lang = "zh"
 
 
@@ -145,6 +147,7 @@ TYPICAL_CONTEXT = CallContext(
     retention=True,
     next_order_day=date(2026, 9, 21),
     callback="requested",
+    callback_time=Words("今天15:30", "today at 15:30"),
 )
 
 # A call about which nothing optional is known: every required step must still be said.

@@ -209,6 +209,7 @@ def values(ctx: CallContext, lang: Lang) -> dict[str, str | None]:
         "holiday_date": date_phrase(ctx.holiday.on, lang) if ctx.holiday else None,
         "ticket": _ticket_words(ctx, lang),
         "ticket_due": pending[0].due.text(lang) if pending else None,
+        "callback_time": ctx.callback_time.text(lang) if ctx.callback_time else None,
         "short_brands": _join([_short(b, lang) for b in ctx.short_brands], lang) if ctx.short_brands else None,
         "plentiful_brands": _join(list(ctx.plentiful_brands), lang) if ctx.plentiful_brands else None,
         "new_products": _join(list(ctx.new_products), lang) if ctx.new_products else None,

@@ -21,6 +21,8 @@ from textual.widgets.option_list import Option
 from db.engine import database_file_gone, is_connection_error
 from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
 from orders.call_view import CallView
+from orders.callback_time import CallbackTimeError, callback_label, parse_callback_time, understand
+from orders.calls import CALLBACK_OUTCOMES
 from orders.clock import now, today
 from orders.drafts import Draft
 from orders.placement import (
@@ -32,6 +34,7 @@ from orders.placement import (
 )
 from orders.quantity import MAX_CARTONS
 from orders.readback import readout
+from orders.settings import Settings
 from orders.tickets import TicketRow, open_ticket, reply_promise
 from tui.i18n import language, t
 from tui.keys import bind
@@ -218,7 +221,13 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
 
 
 class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
-    """How the call ended; a callback needs a time (HH:MM today, or YYYY-MM-DD HH:MM)."""
+    """How the call ended; a callback needs a time, typed as the shop said it (15:30, 明天10:00, +30).
+
+    The time is read by `orders.callback_time` as it is typed, so the order taker sees the moment understood
+    (「周二 11-24 10:00」) before pressing Enter, and a time that cannot be kept keeps the dialog open with the
+    reason in the screen's language: a refused callback must never be lost by closing the dialog.
+    `replied` (the lead's call-back on a complaint) is offered only for a shop with an open ticket.
+    """
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [  # noqa: RUF012
@@ -226,23 +235,25 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
         bind("tab", "app.focus_next", "next_field", id="outcome.tab", show=False),
     ]
 
-    def __init__(self, *, placed: bool, unplaced: int) -> None:
+    def __init__(self, *, placed: bool, unplaced: int, open_ticket: bool = False) -> None:
         super().__init__()
         self.placed = placed
         self.unplaced = unplaced
         self.warned = False
+        self.outcomes = offered_outcomes(open_ticket=open_ticket)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(t("outcome.title"), classes="title")
-            yield OptionList(*[Option(t("outcome." + o), id=o) for o in CALL_OUTCOMES], id="outcomes")
-            yield Input(placeholder=t("outcome.time_placeholder"), id="callback-time", max_length=16)
+            yield OptionList(*[Option(t("outcome." + o), id=o) for o in self.outcomes], id="outcomes")
+            yield Input(placeholder=t("outcome.time_placeholder"), id="callback-time", max_length=24)
+            yield Static("", id="callback-preview")
             yield Static("", classes="error", id="outcome-error")
         yield Footer()
 
     def on_mount(self) -> None:
         options = self.query_one("#outcomes", OptionList)
-        options.highlighted = CALL_OUTCOMES.index("ordered" if self.placed else "no_answer")
+        options.highlighted = self.outcomes.index("ordered" if self.placed else "no_answer")
         options.focus()
 
     @on(OptionList.OptionSelected, "#outcomes")
@@ -253,28 +264,46 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
     def _time_entered(self) -> None:
         self._confirm()
 
+    @on(Input.Changed, "#callback-time")
+    def _time_typed(self, event: Input.Changed) -> None:
+        """The moment understood so far, under the box; nothing while the text means nothing yet."""
+        preview = self.query_one("#callback-preview", Static)
+        raw = event.value.strip()
+        self._error("")
+        if not raw:
+            preview.update("")
+            return
+        settings = self.telesales.settings
+        try:
+            moment = understand(raw, now(), settings)
+        except CallbackTimeError:
+            preview.update("")
+            return
+        preview.update(Text(t("outcome.preview", when=callback_label(moment, settings, language())), style="dim"))
+
     def _error(self, message: str) -> None:
         self.query_one("#outcome-error", Static).update(Text(message))
 
     def _confirm(self) -> None:
         options = self.query_one("#outcomes", OptionList)
         index = options.highlighted if options.highlighted is not None else 0
-        outcome = CALL_OUTCOMES[index]
+        outcome = self.outcomes[index]
         if outcome == "ordered" and not self.placed:
             self._error(t("outcome.not_placed"))
             return
-        raw = self.query_one("#callback-time", Input).value.strip()
+        box = self.query_one("#callback-time", Input)
+        raw = box.value.strip()
         callback_at: datetime | None = None
-        if raw:
-            parsed = parse_callback(raw, self.telesales.settings.zone)
-            if parsed is None:
-                self._error(t("outcome.bad_time", value=raw))
-                self.query_one("#callback-time", Input).focus()
+        if raw and outcome in CALLBACK_OUTCOMES:  # a final outcome or a reply has no callback: the box is moot
+            try:
+                callback_at = parse_callback_time(raw, now(), self.telesales.settings)
+            except CallbackTimeError as exc:
+                self._error(callback_time_message(exc, self.telesales.settings))
+                box.focus()
                 return
-            callback_at = parsed
         if outcome == "callback_requested" and callback_at is None:
             self._error(t("outcome.need_time"))
-            self.query_one("#callback-time", Input).focus()
+            box.focus()
             return
         if self.unplaced and not self.warned:
             self.warned = True
@@ -284,6 +313,25 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def offered_outcomes(*, open_ticket: bool) -> list[str]:
+    """The outcomes the dialog lists: `replied` settles a complaint, so a shop without one never gets it."""
+    return [o for o in CALL_OUTCOMES if o != "replied" or open_ticket]
+
+
+def callback_time_message(exc: CallbackTimeError, settings: Settings) -> str:
+    """A refused callback time in the screen's language, naming the moment understood."""
+    lang = language()
+    moment = exc.params.get("moment")
+    when = callback_label(moment, settings, lang) if isinstance(moment, datetime) else exc.params.get("text", "")
+    return t(
+        "callback_time." + exc.code,
+        text=exc.params.get("text", ""),
+        when=when,
+        now=callback_label(now(), settings, lang),
+        hours=exc.params.get("hours", ""),
+    )
 
 
 def parse_callback(raw: str, zone: Any) -> datetime | None:
