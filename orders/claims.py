@@ -207,6 +207,15 @@ def lead_release(engine: Engine, customer_code: str, actor: str) -> Claim | None
     return claim
 
 
+def claim_of(engine: Engine, settings: Settings, customer_code: str) -> Claim | None:
+    """The live claim on one shop, None when no call holds it (or its claim has lapsed)."""
+    with engine.connect() as conn:
+        claim = _read(conn, _customer_id(conn, customer_code))
+    if claim is None or claim.renewed_at < _lapse_before(now(), settings):
+        return None
+    return claim
+
+
 def active_claims(
     conn: Connection, customer_ids: Collection[int], at: datetime, settings: Settings | None
 ) -> dict[int, Claim]:

@@ -58,7 +58,8 @@ def week_orders(engine: Engine, settings: Settings, customer_code: str, day: dat
     names: dict[str, str] = {}
     if logins:
         with engine.connect() as conn:
-            names = dict(conn.execute(select(USER.c.login, USER.c.name).where(USER.c.login.in_(logins))).tuples())
+            rows = conn.execute(select(USER.c.login, USER.c.name).where(USER.c.login.in_(logins)))
+            names = {login: name for login, name in rows}
     return [
         WeekOrder(o.order_id, o.cartons, o.total_fen, o.placed_at, o.operator, names.get(o.operator, o.operator))
         for o in placed

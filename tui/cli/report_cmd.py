@@ -25,6 +25,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "title": ("{day} 日报", "Day report {day}"),
     "operator": ("工号", "operator"),
     "name": ("姓名", "name"),
+    "shops": ("完成户数", "shops done"),
     "due": ("应访", "due"),
     "done": ("已访", "done"),
     "orders": ("订单", "orders"),
@@ -35,8 +36,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "late": ("超时办结", "late"),
     "total": ("合计", "total"),
     "legend": (
+        "完成户数:名单上已完成的客户/名单上的客户(本周已下单,或当天拒绝、停业、错号)\n"
         "应访:当天电访名单上的客户数;已访:当天拨打并记录了结果的通话数\n"
         "按时/超时办结:当天办结的工单,在承诺时间之内/之后答复",
+        "shops done: shops on the list that are finished (ordered this week, or refused, closed, wrong number)\n"
         "due: customers on the day's call list; done: calls made and recorded that day\n"
         "on time / late: tickets closed that day, answered within / past their due time",
     ),
@@ -65,6 +68,7 @@ def _row(label: str, name: str, f: Figures) -> list[str]:
     return [
         label,
         name,
+        f"{f.shops_done}/{f.shops_due}",
         str(f.calls_due),
         str(f.calls_done),
         str(f.orders),
@@ -84,7 +88,7 @@ def _outcome_line(f: Figures, lang: str) -> str:
 def render(board: Dashboard, lang: str) -> str:
     """The day as a lead reads it in a terminal: one row per operator and the total, then the outcomes."""
     report = board.report
-    heads = ("operator", "name", "due", "done", "orders", "cartons", "avg", "opened", "on_time", "late")
+    heads = ("operator", "name", "shops", "due", "done", "orders", "cartons", "avg", "opened", "on_time", "late")
     rows = [[_say(h, lang) for h in heads]]
     for login in sorted(report.operators):
         rows.append(_row(login, board.names.get(login, ""), report.operators[login]))
