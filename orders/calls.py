@@ -316,6 +316,10 @@ def claim_next(engine: Engine, settings: Settings, operator: str, *, team: bool 
     the queue (`start_call` and `call_queue` use them), so importing the queue there would make a cycle."""
     entries = call_queue(engine, settings, operator=None if team else operator)
     at = now()
+    zone = settings.zone
+    day = at.astimezone(zone).date()
+    start, end = day_bounds(day, zone)
+    who = _check_operator(operator)
     tried: set[int] = set()
     while True:
         entry = next_due((e for e in entries if e.customer_id not in tried), at, me=operator)
@@ -324,11 +328,25 @@ def claim_next(engine: Engine, settings: Settings, operator: str, *, team: bool 
         tried.add(entry.customer_id)
         with write_transaction(engine) as conn:
             try:
-                claim = take(conn, entry.customer_id, _check_operator(operator), at, settings)
+                claim = take(conn, entry.customer_id, who, at, settings)
             except InCall:
                 continue
-        zone = settings.zone
+            if _moved_on(conn, entry, day, start, end):
+                if entry.in_call_by != who:
+                    drop_own(conn, entry.customer_id, who)
+                continue
         return replace(entry, in_call_by=claim.operator, in_call_name=claim.name, since=claim.since.astimezone(zone))
+
+
+def _moved_on(conn: Connection, entry: QueueEntry, day: date, start: datetime, end: datetime) -> bool:
+    """Whether the shop was dealt with after the queue was read: another terminal called it (and released its
+    claim) in between, so the claim alone does not prove it is still to call. Read under the claim, so no
+    terminal can change it meanwhile: ordered for the week, or its last call today is not the one listed."""
+    scope = CustomerScope(select(col(Customer.id)).where(col(Customer.id) == entry.customer_id))
+    if ordered_in_week(conn, day, scope):
+        return True
+    last = _last_calls_today(conn, [entry.customer_id], start, end).get(entry.customer_id)
+    return (last or "to_call") != entry.status
 
 
 @dataclass(frozen=True)
