@@ -367,6 +367,21 @@ class PlannedCall(SQLModel, table=True):
     call_id: int | None = Field(default=None, foreign_key="call.id")
 
 
+class CallClaim(SQLModel, table=True):
+    """Which order taker holds a shop for a call, so two terminals never phone one shop at once.
+
+    One row per shop at most (the key is the shop): taking a claim is one conditional upsert, which is what
+    makes it atomic on both backends. `renewed_at` moves while the call screen is open; a row not renewed for
+    the `call_claim_minutes` setting is a dead terminal's and may be taken over."""
+
+    __tablename__ = "call_claim"
+
+    customer_id: int = Field(primary_key=True, foreign_key="customer.id", ondelete="CASCADE")
+    operator: str = Field(max_length=32)
+    since: datetime = Field(sa_column=_utc())
+    renewed_at: datetime = Field(sa_column=_utc())
+
+
 class AuditLog(SQLModel, table=True):
     """Who did what to the data: imports, placed orders, logins locked."""
 

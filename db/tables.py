@@ -10,6 +10,7 @@ from sqlalchemy import Table
 
 from db.models import (
     AuditLog,
+    CallClaim,
     Customer,
     HistoryLine,
     MatchPick,
@@ -20,6 +21,7 @@ from db.models import (
     QuotaUsage,
     Supply,
     SupplyUsage,
+    User,
 )
 
 PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
@@ -33,3 +35,5 @@ PICK: Table = MatchPick.__table__  # type: ignore[attr-defined]
 AUDIT: Table = AuditLog.__table__  # type: ignore[attr-defined]
 QUOTA_USAGE: Table = QuotaUsage.__table__  # type: ignore[attr-defined]
 SUPPLY_USAGE: Table = SupplyUsage.__table__  # type: ignore[attr-defined]
+USER: Table = User.__table__  # type: ignore[attr-defined]
+CALL_CLAIM: Table = CallClaim.__table__  # type: ignore[attr-defined]

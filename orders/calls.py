@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,11 +53,14 @@ from sqlmodel import col
 from db.engine import write_transaction
 from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, PlannedCall, Ticket
 from orders.calendar import WorkingCalendar, day_bounds, next_opening
+from orders.call_errors import CallError
+from orders.claims import InCall, active_claims, drop_own, take
 from orders.clock import now, today, week_of
 from orders.placement import cutoff_for, cutoff_state
 from orders.retention import is_retention_risk, load_occasions
 from orders.scope import CustomerScope, chunks
 from orders.settings import Settings
+from orders.shop_week import ordered_in_week
 from orders.text_checks import operator_problem, text_problem
 from orders.tickets import MAX_NOTE, STILL_OPEN, note_reply
 
@@ -70,13 +73,6 @@ OUTSIDE_ORDER_DAY = ("replied",)
 MAX_DURATION_S = 4 * 3600  # a longer "call" is a typo or a headset left on, and would skew the day's figures
 
 _CALL: Table = Call.__table__  # type: ignore[attr-defined]
-
-
-class CallError(ValueError):
-    """Bad input (unknown customer or call, unknown outcome, a callback time that cannot be kept); nothing
-    was written. The message is one sentence for the user."""
-
-    kind = "bad_input"
 
 
 # ------------------------------------------------------------------------------------------------ views
@@ -107,6 +103,9 @@ class QueueEntry:
     cutoff_at: datetime | None = None  # when the shop's current order week locks
     cutoff_passed: bool = False
     cutoff_soon: bool = False  # within `cutoff_warning_minutes` of the cut-off
+    in_call_by: str | None = None  # login of the order taker whose call holds the shop now (orders.claims)
+    in_call_name: str | None = None  # ... their name, for 「小王 通话中 09:42」
+    since: datetime | None = None  # ... since when
 
     @property
     def open_ticket(self) -> bool:
@@ -135,6 +134,8 @@ class QueueEntry:
             "cutoff_at": iso(self.cutoff_at, zone),
             "cutoff_passed": self.cutoff_passed,
             "cutoff_soon": self.cutoff_soon,
+            "in_call_by": self.in_call_by,
+            "since": iso(self.since, zone),
         }
 
 
@@ -237,6 +238,7 @@ def call_queue(
         last_today = _last_calls_today(conn, people.keys(), start, end)
         occasions = load_occasions(conn, scope, people.keys(), day, zone)
         tickets = _open_tickets(conn, scope)
+        claims = active_claims(conn, people.keys(), now(), settings)
     key_tier = settings.key_customer_tier
     entries: list[QueueEntry] = []
     for cid, person in people.items():
@@ -244,11 +246,17 @@ def call_queue(
         plan = planned.get(cid)
         outcome = last_today.get(cid)
         reason, due = _why_listed(callback, plan)
-        # Done: called today and nothing promised for later today. A planned call still owed after a final
-        # outcome today was planned after that call (a final call settles the plan), so it is still to do.
-        done = outcome is not None and callback is None and (plan is None or outcome in CALLBACK_OUTCOMES)
+        if cid in listed.ordered:
+            # Ordered for the week: done whatever was recorded after (orders/shop_week.py); only a planned call
+            # still owed (a lead's call made after the order) leaves something to do.
+            outcome, done = "ordered", plan is None
+        else:
+            # Done: called today and nothing promised for later today. A planned call still owed after a final
+            # outcome today was planned after that call (a final call settles the plan), so it is still to do.
+            done = outcome is not None and callback is None and (plan is None or outcome in CALLBACK_OUTCOMES)
         occ = occasions[cid]
         cutoff = cutoff_state(week, person.order_weekday, at, settings)
+        claim = claims.get(cid)
         entries.append(
             QueueEntry(
                 customer_id=cid,
@@ -272,6 +280,9 @@ def call_queue(
                 cutoff_at=cutoff.cutoff_at,
                 cutoff_passed=cutoff.passed,
                 cutoff_soon=cutoff.soon,
+                in_call_by=claim.operator if claim is not None else None,
+                in_call_name=claim.name if claim is not None else None,
+                since=claim.since.astimezone(zone) if claim is not None else None,
             )
         )
     entries.sort(key=lambda e: calling_rank(e, key_tier))
@@ -307,14 +318,60 @@ def queue_progress(entries: Iterable[QueueEntry]) -> tuple[int, int]:
     return sum(1 for e in listed if e.done), len(listed)
 
 
-def next_due(entries: Iterable[QueueEntry], at: datetime | None = None) -> QueueEntry | None:
+def next_due(entries: Iterable[QueueEntry], at: datetime | None = None, *, me: str | None = None) -> QueueEntry | None:
     """The call to open next (the queue's `n`): the first not done, skipping callbacks whose time has not
-    come, since calling a shop before the time it asked for is as bad as calling late."""
+    come, since calling a shop before the time it asked for is as bad as calling late, and shops another
+    order taker's call holds (a shop held by `me` is my own open call, and may be reopened)."""
     at = at or now()
     for entry in entries:
+        if entry.in_call_by is not None and entry.in_call_by != me:
+            continue
         if not entry.done and (entry.due_at is None or entry.due_at <= at):
             return entry
     return None
+
+
+def claim_next(engine: Engine, settings: Settings, operator: str, *, team: bool = False) -> QueueEntry | None:
+    """The queue's `n` for a terminal among many: the call `next_due` gives `operator` (from the team's list
+    with `team`), claimed for them (`orders.claims`), so that two terminals pressing `n` at the same moment
+    get two different shops. When another terminal claims the shop between our reading the queue and our
+    claim, the next one is tried; None when nothing is left to call.
+
+    Here beside `next_due` rather than in `orders/claims.py`: it is the queue's rule, and the claims sit below
+    the queue (`start_call` and `call_queue` use them), so importing the queue there would make a cycle."""
+    entries = call_queue(engine, settings, operator=None if team else operator)
+    at = now()
+    zone = settings.zone
+    day = at.astimezone(zone).date()
+    start, end = day_bounds(day, zone)
+    who = _check_operator(operator)
+    tried: set[int] = set()
+    while True:
+        entry = next_due((e for e in entries if e.customer_id not in tried), at, me=operator)
+        if entry is None:
+            return None
+        tried.add(entry.customer_id)
+        with write_transaction(engine) as conn:
+            try:
+                claim = take(conn, entry.customer_id, who, at, settings)
+            except InCall:
+                continue
+            if _moved_on(conn, entry, day, start, end):
+                if entry.in_call_by != who:
+                    drop_own(conn, entry.customer_id, who)
+                continue
+        return replace(entry, in_call_by=claim.operator, in_call_name=claim.name, since=claim.since.astimezone(zone))
+
+
+def _moved_on(conn: Connection, entry: QueueEntry, day: date, start: datetime, end: datetime) -> bool:
+    """Whether the shop was dealt with after the queue was read: another terminal called it (and released its
+    claim) in between, so the claim alone does not prove it is still to call. Read under the claim, so no
+    terminal can change it meanwhile: ordered for the week, or its last call today is not the one listed."""
+    scope = CustomerScope(select(col(Customer.id)).where(col(Customer.id) == entry.customer_id))
+    if ordered_in_week(conn, day, scope):
+        return True
+    last = _last_calls_today(conn, [entry.customer_id], start, end).get(entry.customer_id)
+    return (last or "to_call") != entry.status
 
 
 @dataclass(frozen=True)
@@ -326,6 +383,7 @@ class Listed:
     callbacks: dict[int, datetime]
     planned: dict[int, _Plan]
     extra: list[int]
+    ordered: frozenset[int]  # listed shops with an order placed for the day's week (orders/shop_week.py)
 
 
 def listed_customers(
@@ -339,19 +397,23 @@ def listed_customers(
 ) -> Listed:
     """The membership rule of `call_queue`, also used by the lead's report to count calls due, so the two
     can never disagree about who is due. `settings` (the cut-off and the callback handover) default to the
-    ones read from the environment with `zone`; `at` (when callbacks are overdue) to now."""
+    ones read from the environment with `zone`; `at` (when callbacks are overdue) to now. A shop that has
+    ordered for the week is not brought back by a callback (a retry after a later no-answer): its week is done."""
     settings = settings or Settings(timezone=zone.key)
     at = at or now()
     start, end = day_bounds(day, zone)
     day_ids = _order_day_ids(day, operator)
     callbacks = _callbacks_due(conn, day, settings, at, operator)
     planned = _planned_due(conn, start, end, operator)
+    ordered = ordered_in_week(conn, day, CustomerScope(day_ids, sorted({*callbacks, *planned})))
+    callbacks = {cid: due for cid, due in callbacks.items() if cid not in ordered}
     candidates = sorted({*callbacks, *planned})
     on_order_day: set[int] = set()
     for chunk in chunks(candidates):
         query = select(col(Customer.id)).where(col(Customer.id).in_(chunk), col(Customer.id).in_(day_ids))
         on_order_day.update(cid for cid in conn.execute(query).scalars() if cid is not None)
-    return Listed(day_ids, callbacks, planned, [cid for cid in candidates if cid not in on_order_day])
+    extra = [cid for cid in candidates if cid not in on_order_day]
+    return Listed(day_ids, callbacks, planned, extra, frozenset(ordered))
 
 
 def _order_day_ids(day: date, operator: str | None) -> Select[int | None]:
@@ -707,18 +769,25 @@ def record_call(
         _settle_planned(conn, int(customer.id), call_id, outcome, started_at, settings.zone)
         if outcome == "replied":
             _ticket_replied(conn, int(customer.id), call_id, who, at, cleaned)
+        drop_own(conn, int(customer.id), who)
     return record
 
 
-def start_call(engine: Engine, customer_code: str, operator: str) -> int:
+def start_call(engine: Engine, customer_code: str, operator: str, settings: Settings | None = None) -> int:
     """Open a call row when the order taker dials, so an order or a complaint taken during the call can
-    point at it; `finish_call` sets the outcome when it ends."""
+    point at it; `finish_call` sets the outcome when it ends.
+
+    The shop is claimed for `operator` in the same transaction (`orders.claims`): `InCall`, with nothing
+    written, when another order taker's call holds it. Without `settings` the claim lasts the default
+    `call_claim_minutes`."""
     who = _check_operator(operator)
+    at = now()
     with write_transaction(engine) as conn:
         customer_id = conn.execute(select(col(Customer.id)).where(col(Customer.code) == customer_code)).scalar()
         if customer_id is None:
             raise CallError(f"unknown customer '{customer_code}'")
-        result = conn.execute(insert(Call).values(customer_id=customer_id, operator=who, started_at=now()))
+        take(conn, int(customer_id), who, at, settings)
+        result = conn.execute(insert(Call).values(customer_id=customer_id, operator=who, started_at=at))
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
@@ -772,4 +841,5 @@ def finish_call(
         _settle_planned(conn, int(customer_id), call_id, outcome, started_at, settings.zone)
         if outcome == "replied":
             _ticket_replied(conn, int(customer_id), call_id, who, at, cleaned)
+        drop_own(conn, int(customer_id), who)
     return record

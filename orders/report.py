@@ -22,6 +22,13 @@ Definitions (FIGURES of the contract):
   then ordered) is two calls, so done may exceed due; how much of the list is finished is `queue_progress`'s
   question, not this one. A call still open (a crashed terminal) has no outcome and is not counted. `outcomes`
   always carries every outcome of the contract, 0 included, so scripts can rely on the keys.
+- **shops_due**, **shops_done**: the lead's progress is shops, not calls. `shops_due` is the shops on the day's
+  team list (the membership of `calls_due`, so today the two are equal; kept apart because the contract's
+  `calls_due` may come to count calls); `shops_done` those of them that are finished: ordered for the week
+  (an order placed and not cancelled, `orders/shop_week.py`, whatever was recorded after it) or called today
+  with a final outcome (ordered, closed, refused, wrong number). A shop called twice counts once; a shop that
+  did not answer is not done, even when its retry falls tomorrow. Both count for the shop's usual order
+  taker, like `calls_due`, so 100 % for a person means their list is finished whoever made the calls.
 - **avg_call_seconds**: the mean `duration_s` of those calls that have one, to 0.1 s; null when none has.
 - **orders**, **cartons**: orders placed in the day and still `placed` (a cancelled order is no order), with the
   sum of their lines' cartons, counted for `customer_order.operator`, who placed them.
@@ -58,7 +65,7 @@ from sqlmodel import col
 
 from db.models import CALL_OUTCOMES, Call, Customer, Order, OrderLine, Ticket, User
 from orders.calendar import day_bounds
-from orders.calls import listed_customers
+from orders.calls import FINAL_OUTCOMES, listed_customers
 from orders.clock import now, week_of
 from orders.scope import chunks
 from orders.settings import Settings
@@ -77,6 +84,8 @@ class Figures:
 
     calls_due: int = 0
     calls_done: int = 0
+    shops_due: int = 0
+    shops_done: int = 0
     outcomes: dict[str, int] = field(default_factory=_no_outcomes)
     orders: int = 0
     cartons: int = 0
@@ -91,7 +100,7 @@ class Figures:
         return round(self.call_seconds / self.timed_calls, 1) if self.timed_calls else None
 
     def as_json(self) -> dict[str, Any]:
-        """FIGURES of the contract, exactly these keys."""
+        """FIGURES of the contract, with `shops_due` and `shops_done` added (issue 21)."""
         return {
             "calls_due": self.calls_due,
             "calls_done": self.calls_done,
@@ -102,6 +111,8 @@ class Figures:
             "complaints_opened": self.complaints_opened,
             "tickets_closed_on_time": self.tickets_closed_on_time,
             "tickets_closed_late": self.tickets_closed_late,
+            "shops_due": self.shops_due,
+            "shops_done": self.shops_done,
         }
 
 
@@ -208,7 +219,7 @@ def _read_day(
 ) -> tuple[_Tally, list[datetime], int]:
     """Read the day's rows, fill the tally; also hand back the start times of the calls and the repeat count."""
     tally = _Tally()
-    _calls_due(conn, tally, day, zone)
+    _calls_due(conn, tally, day, zone, start, end)
     call_times = _calls_done(conn, tally, start, end)
     _orders(conn, tally, day, start, end)
     repeats = _complaints(conn, tally, start, end)
@@ -216,26 +227,44 @@ def _read_day(
     return tally, call_times, repeats
 
 
-def calls_due_by_operator(conn: Connection, day: date, zone: ZoneInfo) -> dict[str | None, int]:
-    """How many customers the team call list of `day` holds, by their usual order taker (None: nobody's).
-
-    Membership is `call_queue`'s own (`orders.calls.listed_customers`); only the expensive per-customer facts
-    the queue shows are left out.
-    """
+def listed_shops(conn: Connection, day: date, zone: ZoneInfo) -> tuple[dict[int, str | None], frozenset[int]]:
+    """The shops on the team call list of `day` (id -> usual order taker, None: nobody's), and those of them
+    ordered for the week. Membership is `call_queue`'s own (`orders.calls.listed_customers`); only the
+    expensive per-customer facts the queue shows are left out."""
     listed = listed_customers(conn, day, zone)
-    due: dict[str | None, int] = defaultdict(int)
-    for (operator,) in conn.execute(select(col(Customer.operator)).where(col(Customer.id).in_(listed.day_ids))):
-        due[operator] += 1
+    shops: dict[int, str | None] = {}
+    query = select(col(Customer.id), col(Customer.operator))
+    shops.update((cid, op) for cid, op in conn.execute(query.where(col(Customer.id).in_(listed.day_ids))) if cid)
     for chunk in chunks(listed.extra):
-        for (operator,) in conn.execute(select(col(Customer.operator)).where(col(Customer.id).in_(chunk))):
-            due[operator] += 1
+        shops.update((cid, op) for cid, op in conn.execute(query.where(col(Customer.id).in_(chunk))) if cid)
+    return shops, listed.ordered
+
+
+def calls_due_by_operator(conn: Connection, day: date, zone: ZoneInfo) -> dict[str | None, int]:
+    """How many customers the team call list of `day` holds, by their usual order taker (None: nobody's)."""
+    shops, _ordered = listed_shops(conn, day, zone)
+    due: dict[str | None, int] = defaultdict(int)
+    for operator in shops.values():
+        due[operator] += 1
     return dict(due)
 
 
-def _calls_due(conn: Connection, tally: _Tally, day: date, zone: ZoneInfo) -> None:
-    for operator, n in calls_due_by_operator(conn, day, zone).items():
+def _calls_due(conn: Connection, tally: _Tally, day: date, zone: ZoneInfo, start: datetime, end: datetime) -> None:
+    """Calls due and the shops due and done (definitions above), from one read of the day's list."""
+    shops, ordered = listed_shops(conn, day, zone)
+    finished = set(ordered)
+    rows = conn.execute(
+        select(col(Call.customer_id)).where(
+            col(Call.started_at) >= start, col(Call.started_at) < end, col(Call.outcome).in_(FINAL_OUTCOMES)
+        )
+    )
+    finished.update(int(cid) for cid in rows.scalars())
+    for cid, operator in shops.items():
         for figures in tally.both(operator):
-            figures.calls_due += n
+            figures.calls_due += 1
+            figures.shops_due += 1
+            if cid in finished:
+                figures.shops_done += 1
 
 
 def _calls_done(conn: Connection, tally: _Tally, start: datetime, end: datetime) -> list[datetime]:

@@ -18,6 +18,10 @@ from pydantic_settings import (
 )
 
 APP_NAME = "telesales"
+# A call's claim on its shop lapses after this many minutes without renewal: long enough for a terminal that
+# renews every minute to miss a few, short enough that a crashed terminal does not hold a shop for the morning.
+DEFAULT_CALL_CLAIM_MINUTES = 5
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 # Working hours the centre commits to for a complaint reply, per ticket category: the gravest (suspected
 # counterfeit) first, the ones needing another department's answer (price, licence questions) last.
@@ -57,7 +61,7 @@ class Settings(BaseSettings):
 
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: SQLite in the data dir")
     lang: Literal["zh", "en"] = "zh"
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     cutoff_time: time = time(17, 0)
     work_days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6], description="1 = Monday")
     work_start: time = time(8, 30)
@@ -84,6 +88,12 @@ class Settings(BaseSettings):
         default=60, ge=0, description="the queue and the call screen warn this many minutes before the cut-off"
     )
     scripts_dir: str | None = Field(default=None, description="a folder of call scripts that replace the shipped ones")
+    call_claim_minutes: int = Field(
+        default=DEFAULT_CALL_CLAIM_MINUTES,
+        gt=0,
+        le=24 * 60,
+        description="a shop held by a call and not renewed for this long is free for another order taker",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -30,8 +30,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dash.title": ("{day} {weekday} 当班看板", "{day} {weekday} · the day's dashboard"),
     "dash.as_of": ("截至 {time},每 10 秒刷新", "as of {time}, refreshed every 10 s"),
     "dash.line1": (
-        "已拨 {done}/{due}({share}) · 订单 {orders} · {cartons} 条 · 平均通话 {avg}",
-        "Calls {done}/{due} ({share}) · {orders} orders · {cartons} cartons · average call {avg}",
+        "完成 {done}/{due} 户({share}) · 已拨 {calls} 通 · 订单 {orders} · {cartons} 条 · 平均通话 {avg}",
+        "Shops {done}/{due} done ({share}) · {calls} calls · {orders} orders · {cartons} cartons · average call {avg}",
     ),
     "dash.line2": (
         "投诉 {opened}(重复 {repeat})· 工单办结 按时 {on_time} 超时 {late} · 未结 {open}(超时 {overdue},一小时内到期 {soon})",

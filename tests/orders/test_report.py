@@ -181,6 +181,8 @@ def test_the_day_per_operator_as_a_lead_counts_it(day: Engine, settings: Setting
         "complaints_opened": 2,
         "tickets_closed_on_time": 0,
         "tickets_closed_late": 1,
+        "shops_due": 4,
+        "shops_done": 2,  # K1 and S2 ordered; S1 did not answer, T1's call is still open
     }
     assert report["operators"]["li"] == {
         "calls_due": 3,
@@ -192,6 +194,8 @@ def test_the_day_per_operator_as_a_lead_counts_it(day: Engine, settings: Setting
         "complaints_opened": 1,
         "tickets_closed_on_time": 1,
         "tickets_closed_late": 0,
+        "shops_due": 3,
+        "shops_done": 1,  # L1 ordered; L2's order is for next week, W1's planned call is not made
     }
     wang = report["operators"]["wang"]
     assert (wang["calls_due"], wang["calls_done"], wang["outcomes"]["refused"], wang["avg_call_seconds"]) == (
@@ -213,6 +217,8 @@ def test_the_total_is_the_team_including_customers_nobody_owns(day: Engine, sett
         "complaints_opened": 3,
         "tickets_closed_on_time": 2,
         "tickets_closed_late": 1,
+        "shops_due": 8,
+        "shops_done": 4,  # K1, S2, L1, and N1 refused (its order was cancelled)
     }
     people = report.operators.values()
     for name in ("calls_done", "orders", "cartons", "complaints_opened", "tickets_closed_on_time",
@@ -250,7 +256,7 @@ def test_an_empty_day_has_zeros_and_no_operators(day: Engine, settings: Settings
         "total": {
             "calls_due": 0, "calls_done": 0, "outcomes": outcomes(), "orders": 0, "cartons": 0,
             "avg_call_seconds": None, "complaints_opened": 0, "tickets_closed_on_time": 0,
-            "tickets_closed_late": 0,
+            "tickets_closed_late": 0, "shops_due": 0, "shops_done": 0,
         },
         "operators": {},
     }

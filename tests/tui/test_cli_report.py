@@ -24,8 +24,8 @@ def url(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def figures(due: int, done: int, outcomes: dict[str, int], orders: int, cartons: int, avg: float | None,
-            opened: int, on_time: int, late: int) -> dict[str, object]:
-    every = ("ordered", "no_answer", "busy", "closed", "refused", "wrong_number", "callback_requested")
+            opened: int, on_time: int, late: int, shops: tuple[int, int] = (0, 0)) -> dict[str, object]:
+    every = ("ordered", "no_answer", "busy", "closed", "refused", "wrong_number", "callback_requested", "replied")
     return {
         "calls_due": due,
         "calls_done": done,
@@ -36,6 +36,8 @@ def figures(due: int, done: int, outcomes: dict[str, int], orders: int, cartons:
         "complaints_opened": opened,
         "tickets_closed_on_time": on_time,
         "tickets_closed_late": late,
+        "shops_due": shops[0],
+        "shops_done": shops[1],
     }
 
 
@@ -44,11 +46,11 @@ def test_json_is_the_contract_exactly(url: str) -> None:
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout) == {
         "date": "2026-11-23",
-        "total": figures(8, 6, {"ordered": 3, "no_answer": 1, "busy": 1, "refused": 1}, 4, 15, 89.0, 3, 2, 1),
+        "total": figures(8, 6, {"ordered": 3, "no_answer": 1, "busy": 1, "refused": 1}, 4, 15, 89.0, 3, 2, 1, (8, 4)),
         "operators": {
-            "demo": figures(4, 3, {"ordered": 2, "no_answer": 1}, 2, 10, 95.0, 2, 0, 1),
+            "demo": figures(4, 3, {"ordered": 2, "no_answer": 1}, 2, 10, 95.0, 2, 0, 1, (4, 2)),
             "lead": figures(0, 0, {}, 0, 0, None, 0, 1, 0),
-            "li": figures(3, 2, {"ordered": 1, "busy": 1}, 2, 5, 80.0, 1, 1, 0),
+            "li": figures(3, 2, {"ordered": 1, "busy": 1}, 2, 5, 80.0, 1, 1, 0, (3, 1)),
             "wang": figures(0, 1, {"refused": 1}, 0, 0, None, 0, 0, 0),
         },
     }
@@ -71,15 +73,15 @@ def test_the_table_in_chinese(url: str) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "2026-11-23 日报"
     assert lines[1].split() == [
-        "工号", "姓名", "应访", "已访", "订单", "条数", "均时(秒)", "新投诉", "按时办结", "超时办结",
+        "工号", "姓名", "完成户", "应访", "已访", "订单", "条数", "均时(秒)", "新投诉", "按时", "超时",
     ]
     rows = {line.split()[0]: line.split()[1:] for line in lines[2:7]}
     assert rows == {
-        "demo": ["小王", "4", "3", "2", "10", "95.0", "2", "0", "1"],
-        "lead": ["班长老周", "0", "0", "0", "0", "-", "0", "1", "0"],
-        "li": ["小李", "3", "2", "2", "5", "80.0", "1", "1", "0"],
-        "wang": ["小汪", "0", "1", "0", "0", "-", "0", "0", "0"],
-        "合计": ["8", "6", "4", "15", "89.0", "3", "2", "1"],
+        "demo": ["小王", "2/4", "4", "3", "2", "10", "95.0", "2", "0", "1"],
+        "lead": ["班长老周", "0/0", "0", "0", "0", "0", "-", "0", "1", "0"],
+        "li": ["小李", "1/3", "3", "2", "2", "5", "80.0", "1", "1", "0"],
+        "wang": ["小汪", "0/0", "0", "1", "0", "0", "-", "0", "0", "0"],
+        "合计": ["4/8", "8", "6", "4", "15", "89.0", "3", "2", "1"],
     }
     # columns line up in terminal cells although names are hanzi: demo's average sits under its heading
     assert cell_len(lines[2][: lines[2].index("95.0")]) == cell_len(lines[1][: lines[1].index("均时")])
@@ -96,9 +98,9 @@ def test_the_table_in_english_with_the_language_option(url: str) -> None:
         assert result.exit_code == 0, result.stderr
         lines = result.stdout.splitlines()
         assert lines[0] == "Day report 2026-11-23"
-        assert lines[1].split() == ["operator", "name", "due", "done", "orders", "cartons", "avg", "s",
-                                    "complaints", "on", "time", "late"]
-        assert lines[6].split() == ["total", "8", "6", "4", "15", "89.0", "3", "2", "1"]
+        assert lines[1].split() == ["login", "name", "shops", "due", "done", "orders", "ctns", "avg", "s",
+                                    "compl.", "on", "time", "late"]
+        assert lines[6].split() == ["total", "4/8", "8", "6", "4", "15", "89.0", "3", "2", "1"]
         assert "total  ordered 3  no answer 1  busy 1  refused 1" in result.stdout
         assert "open tickets now: 2 (1 overdue, 1 due within the hour)" in result.stdout
         assert all(cell_len(line) <= 80 for line in lines), max(lines, key=cell_len)

@@ -51,8 +51,9 @@ async def test_a_lead_signs_in_to_the_dashboard_and_sees_calls_made_on_other_ter
     async with app.run_test(size=(80, 24)) as pilot:
         dash = await sign_in_lead(pilot)
         due = len(call_queue(demo_engine, settings))
+        done = day_figures(demo_engine, today(settings.zone), settings).total.shops_done
         totals = text_of(dash.query_one("#dash-totals", Static))
-        assert f"已拨 0/{due}" in totals
+        assert f"完成 {done}/{due} 户" in totals and "已拨 0 通" in totals
         # two calls made by the order taker on another terminal; the lead refreshes (the poll does the same)
         queue = call_queue(demo_engine, settings, operator="demo")
         record_call(demo_engine, settings, queue[0].customer, "no_answer", operator="demo", duration_s=30)
@@ -60,7 +61,8 @@ async def test_a_lead_signs_in_to_the_dashboard_and_sees_calls_made_on_other_ter
         await pilot.press("f5")
         await settle(pilot, lambda: dash.dashboard is not None and dash.dashboard.report.total.calls_done == 2)
         totals = text_of(dash.query_one("#dash-totals", Static))
-        assert f"已拨 2/{due}" in totals and "平均通话 1:00" in totals
+        # progress counts shops: the refused shop is done, the one that did not answer is not
+        assert f"完成 {done + 1}/{due} 户" in totals and "已拨 2 通" in totals and "平均通话 1:00" in totals
         outcomes = text_of(dash.query_one("#dash-outcomes", Static))
         assert any(line.startswith("无人接听") and line.rstrip().endswith(" 1") for line in outcomes.splitlines())
         table = dash.query_one("#dash-table", DataTable)
@@ -72,7 +74,7 @@ async def test_a_lead_signs_in_to_the_dashboard_and_sees_calls_made_on_other_ter
         # the previous day, and back
         await pilot.press("left_square_bracket")
         await settle(pilot, lambda: dash.dashboard is not None and dash.dashboard.day < today(settings.zone))
-        assert "已拨 0/" in text_of(dash.query_one("#dash-totals", Static))
+        assert "已拨 0 通" in text_of(dash.query_one("#dash-totals", Static))
         await pilot.press("home")
         await settle(pilot, lambda: dash.dashboard is not None and dash.dashboard.day == today(settings.zone))
         # F1 lists the dashboard's keys, the footer's four and the rest

@@ -1,5 +1,6 @@
-"""`telesales calls queue|record`: thin shells over `orders.calls`, which owns the calling order, the status
-rules and the callback times; this module parses arguments and turns results into text, JSON and exit codes.
+"""`telesales calls queue|start|record|release`: thin shells over `orders.calls` and `orders.claims`, which own
+the calling order, the status rules, the callback times and who holds a shop; this module parses arguments
+and turns results into text, JSON and exit codes.
 
 Every malformed value (an outcome, a date, a time, a duration) is parsed here or in `orders/` rather than by
 Typer, so it exits 1 with a sentence, as the contract wants for bad input, not 2 with a usage dump.
@@ -9,12 +10,25 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
 
-from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call
-from tui.cli.main import CliError, CliState, DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
+from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call, start_call
+from orders.claims import InCall, claim_of, lead_release
+from tui.cli.main import (
+    EXIT_REFUSED,
+    CliError,
+    CliState,
+    DbOption,
+    JsonOption,
+    app,
+    cli_errors,
+    database,
+    emit_json,
+    state_of,
+)
 from tui.cli.options import CustomerArgument, DayOption, parse_date, parse_moment
 from tui.cli.text import table as aligned
 
@@ -23,7 +37,20 @@ app.add_typer(calls_app, name="calls")
 
 
 def _calls_database(state: CliState) -> AbstractContextManager[Engine]:
-    return database(state, {CallError: lambda exc: CliError(str(exc), kind=exc.kind)})
+    zone = state.settings().zone
+    return database(
+        state,
+        {
+            InCall: lambda exc: CliError(
+                str(exc),
+                kind=exc.kind,
+                code=EXIT_REFUSED,
+                in_call_by=exc.holder,
+                since=exc.since.astimezone(zone).isoformat(timespec="seconds"),
+            ),
+            CallError: lambda exc: CliError(str(exc), kind=exc.kind),
+        },
+    )
 
 
 def _parse_duration(raw: str) -> int:
@@ -45,7 +72,9 @@ def _flags(entry: QueueEntry) -> str:
     return ",".join(flags)
 
 
-def _status(entry: QueueEntry) -> str:
+def _status(entry: QueueEntry, zone: ZoneInfo) -> str:
+    if entry.in_call_by is not None and entry.since is not None:
+        return f"in call: {entry.in_call_name or entry.in_call_by} since {entry.since.astimezone(zone):%H:%M}"
     if entry.status == "to_call":
         return "to call"
     return f"called: {entry.status}" + (" (done)" if entry.done else "")
@@ -81,7 +110,7 @@ def queue_cmd(
             when = e.due_at.astimezone(zone).strftime("%H:%M") if e.due_at is not None else ""
             tier = f"{e.tier}*" if e.key_customer else str(e.tier)
             last = e.last_order.isoformat() if e.last_order else "-"
-            table.append([str(n), when, e.customer, e.name, e.owner or "", tier, _status(e), last, _flags(e)])
+            table.append([str(n), when, e.customer, e.name, e.owner or "", tier, _status(e, zone), last, _flags(e)])
         typer.echo(aligned(table))
         typer.echo(f"done {done} / due {due}")
 
@@ -123,3 +152,61 @@ def record_cmd(
         if record.callback_at is not None:
             line += f", call back {record.callback_at.astimezone(zone).isoformat(timespec='minutes')}"
         typer.echo(line)
+
+
+OperatorRequired = Annotated[str, typer.Option("--operator", help="Who makes the call (their login).")]
+
+
+@calls_app.command("start")
+def start_cmd(
+    ctx: typer.Context,
+    customer: CustomerArgument,
+    operator: OperatorRequired,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Claim the shop and open a call to it; refused (exit 3) while another order taker's call holds it."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        settings = state.settings()
+        zone = settings.zone
+        with _calls_database(state) as engine:
+            call_id = start_call(engine, customer, operator, settings)
+            claim = claim_of(engine, settings, customer)
+        held = claim.since if claim is not None else None  # None only if a lead released it in between
+        since = held.astimezone(zone).isoformat(timespec="seconds") if held is not None else None
+        if as_json:
+            emit_json({"call_id": call_id, "customer": customer, "operator": operator.strip(), "since": since})
+            return
+        typer.echo(f"call {call_id} started: {customer} held by {operator.strip()} since {since}")
+
+
+@calls_app.command("release")
+def release_cmd(
+    ctx: typer.Context,
+    customer: CustomerArgument,
+    operator: Annotated[str, typer.Option("--operator", help="The shift lead releasing the shop (their login).")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """A shift lead frees a shop held by a call (a terminal left open); audited. Exit 3 for an order taker."""
+    with cli_errors(as_json):
+        state = state_of(ctx, db)
+        zone = state.settings().zone
+        with _calls_database(state) as engine:
+            released = lead_release(engine, customer, operator)
+        if as_json:
+            emit_json(
+                {
+                    "customer": customer,
+                    "released": released is not None,
+                    "in_call_by": released.operator if released is not None else None,
+                    "since": released.since.astimezone(zone).isoformat(timespec="seconds") if released else None,
+                }
+            )
+            return
+        if released is None:
+            typer.echo(f"shop {customer} was not held by a call; nothing to release")
+        else:
+            when = released.since.astimezone(zone).strftime("%H:%M")
+            typer.echo(f"shop {customer} released from {released.name}'s call (held since {when})")

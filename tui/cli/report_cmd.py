@@ -23,20 +23,23 @@ app.add_typer(report_app, name="report")
 # key -> (zh, en); outcome names come from the TUI's own table so the screen and the CLI say the same words
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("{day} 日报", "Day report {day}"),
-    "operator": ("工号", "operator"),
+    "operator": ("工号", "login"),
     "name": ("姓名", "name"),
+    "shops": ("完成户", "shops"),
     "due": ("应访", "due"),
     "done": ("已访", "done"),
     "orders": ("订单", "orders"),
-    "cartons": ("条数", "cartons"),
+    "cartons": ("条数", "ctns"),
     "avg": ("均时(秒)", "avg s"),
-    "opened": ("新投诉", "complaints"),
-    "on_time": ("按时办结", "on time"),
-    "late": ("超时办结", "late"),
+    "opened": ("新投诉", "compl."),
+    "on_time": ("按时", "on time"),
+    "late": ("超时", "late"),
     "total": ("合计", "total"),
     "legend": (
+        "完成户:已完成/名单上的客户(本周已下单,或当天拒绝、停业、错号)\n"
         "应访:当天电访名单上的客户数;已访:当天拨打并记录了结果的通话数\n"
-        "按时/超时办结:当天办结的工单,在承诺时间之内/之后答复",
+        "按时/超时:当天办结的工单,在承诺时间之内/之后答复",
+        "shops: done / listed (done: ordered this week, or refused, closed, wrong number)\n"
         "due: customers on the day's call list; done: calls made and recorded that day\n"
         "on time / late: tickets closed that day, answered within / past their due time",
     ),
@@ -65,6 +68,7 @@ def _row(label: str, name: str, f: Figures) -> list[str]:
     return [
         label,
         name,
+        f"{f.shops_done}/{f.shops_due}",
         str(f.calls_due),
         str(f.calls_done),
         str(f.orders),
@@ -84,7 +88,7 @@ def _outcome_line(f: Figures, lang: str) -> str:
 def render(board: Dashboard, lang: str) -> str:
     """The day as a lead reads it in a terminal: one row per operator and the total, then the outcomes."""
     report = board.report
-    heads = ("operator", "name", "due", "done", "orders", "cartons", "avg", "opened", "on_time", "late")
+    heads = ("operator", "name", "shops", "due", "done", "orders", "cartons", "avg", "opened", "on_time", "late")
     rows = [[_say(h, lang) for h in heads]]
     for login in sorted(report.operators):
         rows.append(_row(login, board.names.get(login, ""), report.operators[login]))

@@ -171,12 +171,15 @@ class DashboardScreen(LeadScreen):
         if dash.day == today(zone):
             title.append("  " + t("dash.as_of", time=dash.at.astimezone(zone).strftime("%H:%M:%S")), style="dim")
         self.query_one("#dash-title", Static).update(title)
-        share = f"{total.calls_done / total.calls_due:.0%}" if total.calls_due else "-"
+        # Progress is shops finished out of the shops on the list (100 % = every shop done), not calls made:
+        # a shop tried three times is one shop, and calls made are shown beside it.
+        share = f"{total.shops_done / total.shops_due:.0%}" if total.shops_due else "-"
         line1 = t(
             "dash.line1",
-            done=total.calls_done,
-            due=total.calls_due,
+            done=total.shops_done,
+            due=total.shops_due,
             share=share,
+            calls=total.calls_done,
             orders=total.orders,
             cartons=f"{total.cartons:,}",
             avg=minutes(total.avg_call_seconds),

@@ -1,0 +1,243 @@
+"""Many terminals working one day of the demo at once: one shop, one call, and nothing counted twice.
+
+    .venv/bin/python -m bench.claims [--terminals N] [--shops N] [--size small|large] [--seed N]
+                                     [--pg-url ADMIN_URL] [--sqlite-only|--pg-only]
+
+Each terminal is a thread with its own order-taker login (`orders.users.add_user`). It loops as an order taker
+does on `n`: `orders.calls.claim_next` (team list) claims the next shop, `start_call` opens the call, then for
+most shops (80 %) the shop's last order from its history is placed through `orders.placement.place_order` (a
+line refused by quota or supply is dropped and the rest placed again, as the order taker would offer), and
+`finish_call` records `ordered`; the others are recorded `no_answer` or `refused`. The run stops when the day's
+list is done or `--shops` shops have been claimed. PostgreSQL gets `--terminals` (default 50) on a fresh
+scratch database, SQLite 5 on a fresh file; the demo is built through `tui.demo.ensure_demo`.
+
+Printed: shops claimed twice at once (two terminals' claims of one shop overlapping in time: must be 0),
+orders counted twice (a shop with two placed orders for the week: must be 0), claim_next p50/p99 in ms,
+and shops per second. Baseline in the same run: one terminal alone for the first shops, before the others start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ["TELESALES_NOW"] = "2026-11-23T09:00:00+08:00"  # before anything reads the clock
+
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlmodel import col
+
+from db import migrate
+from db.engine import make_engine
+from db.models import Customer, HistoryLine, Order, Product
+from orders.calls import claim_next, finish_call, start_call
+from orders.clock import week_of
+from orders.placement import OrderRefused, place_order
+from orders.settings import Settings
+from orders.users import add_user
+from tui.demo import SIZES, ensure_demo
+
+ZONE = ZoneInfo("Asia/Shanghai")
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass
+class Tally:
+    """What every terminal saw, shared under one lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    claims: list[tuple[int, str, float, float]] = field(default_factory=list)  # shop, who, held from, held to
+    claim_ms: list[float] = field(default_factory=list)
+    claimed: int = 0
+    orders: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def busiest_day(engine: Engine) -> date:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(col(Customer.order_weekday), func.count())
+            .where(col(Customer.active).is_(True))
+            .group_by(col(Customer.order_weekday))
+        ).all()
+    weekday = max(rows, key=lambda r: (r[1], -r[0]))[0]
+    return date(2026, 11, 23) + timedelta(days=int(weekday) - 1)
+
+
+def last_order(engine: Engine, customer_id: int) -> list[tuple[str, int]]:
+    """The shop's most recent order from its history: what 「老样子」 puts in the draft."""
+    with engine.connect() as conn:
+        latest = conn.execute(
+            select(func.max(col(HistoryLine.order_date))).where(col(HistoryLine.customer_id) == customer_id)
+        ).scalar()
+        if latest is None:
+            return []
+        rows = conn.execute(
+            select(col(Product.code), func.sum(col(HistoryLine.qty)))
+            .join(Product, col(Product.id) == col(HistoryLine.product_id))
+            .where(col(HistoryLine.customer_id) == customer_id, col(HistoryLine.order_date) == latest)
+            .group_by(col(Product.code))
+        ).all()
+    return [(code, int(qty)) for code, qty in rows]
+
+
+def terminal(engine: Engine, settings: Settings, login: str, limit: int, tally: Tally, seed: int) -> None:
+    rng = random.Random(seed)
+    while True:
+        with tally.lock:
+            if tally.claimed >= limit:
+                return
+        t0 = time.perf_counter()
+        entry = claim_next(engine, settings, login, team=True)
+        took = time.perf_counter() - t0
+        if entry is None:
+            return
+        held_from = time.perf_counter()
+        with tally.lock:
+            tally.claim_ms.append(took * 1000)
+            tally.claimed += 1
+        try:
+            call_id = start_call(engine, entry.customer, login, settings)
+            roll = rng.random()
+            if roll < 0.8:
+                lines = last_order(engine, entry.customer_id) or [("", 0)]
+                placed = False
+                while lines and lines[0][0]:
+                    try:
+                        place_order(engine, settings, entry.customer, lines, operator=login, call_id=call_id)
+                        placed = True
+                        break
+                    except OrderRefused as exc:
+                        bad = {p.code for p in exc.lines}
+                        lines = [line for line in lines if line[0] not in bad]
+                outcome = "ordered" if placed else "refused"
+                with tally.lock:
+                    tally.orders += int(placed)
+            else:
+                outcome = "no_answer" if roll < 0.93 else "refused"
+            held_to = time.perf_counter()
+            finish_call(engine, settings, call_id, outcome)
+        except Exception as exc:  # a bench reports what broke and goes on, rather than hiding the other figures
+            with tally.lock:
+                tally.errors.append(f"{login} {entry.customer}: {type(exc).__name__}: {exc}")
+            continue
+        with tally.lock:
+            tally.claims.append((entry.customer_id, login, held_from, held_to))
+
+
+def overlaps(claims: list[tuple[int, str, float, float]]) -> int:
+    """Pairs of claims of one shop by two terminals whose holding times overlap."""
+    by_shop: dict[int, list[tuple[float, float, str]]] = {}
+    for shop, who, start, end in claims:
+        by_shop.setdefault(shop, []).append((start, end, who))
+    found = 0
+    for spans in by_shop.values():
+        spans.sort()
+        for (_s1, e1, w1), (s2, _e2, w2) in itertools.pairwise(spans):
+            if w1 != w2 and s2 < e1:
+                found += 1
+    return found
+
+
+def double_orders(engine: Engine, day: date) -> int:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(col(Order.customer_id))
+            .where(col(Order.week) == week_of(day), col(Order.status) == "placed")
+            .group_by(col(Order.customer_id))
+            .having(func.count() > 1)
+        ).all()
+    return len(rows)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int) -> None:
+    engine = make_engine(url)
+    t0 = time.perf_counter()
+    migrate.upgrade(engine)
+    ensure_demo(engine, ZONE, size=SIZES[size], seed=seed)
+    built = time.perf_counter() - t0
+    day = busiest_day(engine)
+    os.environ["TELESALES_NOW"] = datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZONE).isoformat()
+    settings = Settings(timezone="Asia/Shanghai")
+    logins = [f"bench{i:02d}" for i in range(terminals)]
+    for login in logins:
+        add_user(engine, login, f"终端{login[-2:]}", "order_taker", "0000")
+    engine.pool.dispose()
+    before = double_orders(engine, day)  # the demo's own history of this week, not the terminals' doing
+    # Baseline: one terminal alone for a few shops, so contention's cost is visible beside it.
+    alone = Tally()
+    terminal(engine, settings, logins[0], min(10, shops), alone, seed)
+    tally = Tally(claimed=alone.claimed)
+    threads = [
+        threading.Thread(target=terminal, args=(engine, settings, login, shops, tally, seed + n))
+        for n, login in enumerate(logins)
+    ]
+    start = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    wall = time.perf_counter() - start
+    worked = len(tally.claims)
+    print(f"{label}: {terminals} terminals, {size} demo (built in {built:.0f} s), day {day}")
+    print(f"  shops claimed twice at once: {overlaps(alone.claims + tally.claims)}")
+    print(
+        f"  orders counted twice (a shop with two orders this week): {double_orders(engine, day) - before}"
+        f" (the demo itself had {before})"
+    )
+    print(
+        f"  claim_next alone: p50 {percentile(alone.claim_ms, 0.5):.0f} ms; "
+        f"with {terminals}: p50 {percentile(tally.claim_ms, 0.5):.0f} ms, p99 {percentile(tally.claim_ms, 0.99):.0f} ms"
+    )
+    print(f"  {worked} shops worked, {tally.orders} orders in {wall:.1f} s: {worked / wall:.1f} shops/s")
+    if tally.errors:
+        print(f"  errors: {len(tally.errors)}, first: {tally.errors[0]}")
+    engine.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--terminals", type=int, help="default 50 on PostgreSQL, 5 on SQLite")
+    parser.add_argument("--shops", type=int, default=300, help="stop after this many shops claimed")
+    parser.add_argument("--size", choices=sorted(SIZES), default="large")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pg-url", default=PG_ADMIN, help="an admin URL; a scratch database is made beside it")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--sqlite-only", action="store_true")
+    only.add_argument("--pg-only", action="store_true")
+    args = parser.parse_args()
+    if not args.pg_only:
+        with tempfile.TemporaryDirectory() as folder:
+            url = f"sqlite:///{Path(folder) / 'claims.db'}"
+            run("SQLite", url, args.terminals or 5, args.shops, args.size, args.seed)
+    if not args.sqlite_only:
+        name = f"bench_claims_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
+            run("PostgreSQL", url, args.terminals or 50, args.shops, args.size, args.seed)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
