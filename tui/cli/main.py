@@ -30,7 +30,6 @@ EXIT_BAD_INPUT = 1
 EXIT_USAGE = 2
 EXIT_REFUSED = 3
 
-
 class _TelesalesGroup(typer.core.TyperGroup):
     """The root command: refuses an argument holding NUL before any command reads it.
 

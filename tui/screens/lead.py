@@ -165,7 +165,9 @@ class DashboardScreen(LeadScreen):
         self.dashboard = dash
         zone = self.telesales.settings.zone
         total = dash.report.total
-        title = Text(t("dash.title", day=dash.day.isoformat(), weekday=weekday(dash.day.isoweekday())), style="bold")
+        title = Text(
+            t("dash.title", day=dash.day.isoformat(), weekday=weekday(dash.day.isoweekday())), style="bold"
+        )
         if dash.day == today(zone):
             title.append("  " + t("dash.as_of", time=dash.at.astimezone(zone).strftime("%H:%M:%S")), style="dim")
         self.query_one("#dash-title", Static).update(title)

@@ -157,6 +157,8 @@ class QueueScreen(BaseScreen[None]):
 
     @on(DraftsReviewed)
     def _drafts_reviewed(self, message: DraftsReviewed) -> None:
+        if not self.is_current:  # the order taker opened a call meanwhile: they are asked at the next sign-in
+            return
         self._offer_stale(list(message.review.stale), message.review.open)
 
     def _shop_name(self, code: str) -> str:

@@ -84,7 +84,9 @@ class BrandBox(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="brand-row"):
             yield Static(t("call.brand_prompt"), id="brand-label")
-            yield BrandInput(placeholder=t("call.brand_placeholder"), id="brand", compact=True, on_enter=self._entering)
+            yield BrandInput(
+                placeholder=t("call.brand_placeholder"), id="brand", compact=True, on_enter=self._entering
+            )
         yield CandidateList(id="candidates")
 
     def on_mount(self) -> None:
