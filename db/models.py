@@ -431,3 +431,20 @@ class MatchPick(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id", ondelete="CASCADE")
     count: int = 1
     last_at: datetime = Field(sa_column=_utc())
+
+
+class CallDraft(SQLModel, table=True):
+    """The order being taken on a call, kept in the database so that it follows its operator to another
+    terminal. One per operator, shop and order week (its Monday); `body` is the draft as JSON, `updated_at`
+    decides which of this row and a terminal's local mirror is newer. Deleted with its shop."""
+
+    __tablename__ = "call_draft"
+    __table_args__ = (UniqueConstraint("operator", "customer_id", "week", name="uq_call_draft_operator_customer_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    operator: str = Field(max_length=32, index=True)
+    customer_id: int = Field(foreign_key="customer.id", ondelete="CASCADE", index=True)
+    week: date
+    call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
+    body: str = Field(sa_type=Text)
+    updated_at: datetime = Field(sa_column=_utc())

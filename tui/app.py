@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from threading import Lock
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
@@ -22,7 +23,7 @@ from textual.screen import Screen
 
 from db.engine import database_file_gone
 from orders.clock import today, week_of
-from orders.drafts import Draft, DraftStore
+from orders.drafts import Draft, DraftStore, DraftsUnsaved
 from orders.settings import Settings, data_dir
 from orders.users import SignedIn
 from tui.help import HelpScreen
@@ -59,6 +60,8 @@ class TelesalesApp(App[None]):
         self.engine = engine
         self.settings = settings
         self.drafts = drafts or DraftStore(data_dir() / "drafts")
+        if self.drafts.engine is None:  # drafts follow the operator through this database
+            self.drafts.attach(engine, settings.zone)
         self.user: SignedIn | None = None
         self.matcher: MatchIndex | None = None
         self.season: Season | None = None
@@ -67,8 +70,11 @@ class TelesalesApp(App[None]):
         self.db_error = ""  # the failure's first line, as the driver said it (logs, tests)
         self.db_message = ""  # what the banner says, in the user's language
         self.db_file_gone = False
-        # one writer thread: drafts reach the disk in the order they changed, off the event loop
+        # one writer thread: drafts reach the disk, then the database, in the order they changed, off the event
+        # loop; a burst of changes is written once, as it stands (the newest snapshot per draft)
         self._draft_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draft")
+        self._draft_latest: dict[tuple[str, str], Draft] = {}
+        self._draft_lock = Lock()
 
     def on_mount(self) -> None:
         from tui.screens.login import LoginScreen
@@ -149,18 +155,34 @@ class TelesalesApp(App[None]):
     # ------------------------------------------------------------------------------------------ drafts
 
     def save_draft(self, draft: Draft) -> None:
-        """Queue a snapshot of the draft for the disk; failures are reported, the draft stays in memory."""
+        """Queue a snapshot of the draft for the disk and the database; failures are reported, the draft stays
+        in memory, and one the database missed is written there when it is back."""
         snapshot = Draft.from_dict(draft.as_dict())
-        future = self._draft_writer.submit(self.drafts.save, snapshot)
+        key = (snapshot.operator, snapshot.customer)
+        with self._draft_lock:
+            self._draft_latest[key] = snapshot
+        future = self._draft_writer.submit(self._write_draft, key)
         future.add_done_callback(self._draft_saved)
+
+    def _write_draft(self, key: tuple[str, str]) -> None:
+        with self._draft_lock:
+            snapshot = self._draft_latest.pop(key, None)
+        if snapshot is not None:  # else a later job of the burst already wrote the newest
+            self.drafts.save(snapshot)
 
     def _draft_saved(self, future: object) -> None:
         exc = getattr(future, "exception", lambda: None)()
-        if exc is not None:
+        if isinstance(exc, DraftsUnsaved):
+            if exc.__cause__ is not None:  # safe on disk; the database is down: the banner, and a probe
+                self.call_from_thread(self.database_failed, exc.__cause__)
+        elif exc is not None:
             self.call_from_thread(self.notify, t("draft.save_failed", error=str(exc)[:80]), severity="error")
 
     def discard_draft(self, draft: Draft) -> None:
-        self._draft_writer.submit(self.drafts.discard, draft.operator, draft.customer)
+        key = (draft.operator, draft.customer)
+        with self._draft_lock:
+            self._draft_latest.pop(key, None)
+        self._draft_writer.submit(self.drafts.discard, *key)
 
     def flush_drafts(self) -> None:
         """Wait until every queued draft is on disk (tests, and quitting)."""
@@ -214,6 +236,7 @@ class TelesalesApp(App[None]):
         self.db_file_gone = False
         self.db_message = ""
         self.db_down = False
+        self._draft_writer.submit(self.drafts.sync)  # drafts kept on this terminal meanwhile
         if self.matcher is None and not self._shared_loading():
             self.load_shared()
 

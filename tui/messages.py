@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from orders.call_view import CallView
     from orders.calls import QueueEntry
     from orders.coverage import CoverageRow, GroupBy
+    from orders.drafts import DraftReview
     from orders.entry import Shop
     from orders.matching import MatchIndex
     from orders.placement import PlacedOrder, PlacementError
@@ -110,6 +111,13 @@ class SignInFailed(Reply):
 @dataclass
 class QueueLoaded(Reply):
     entries: list[QueueEntry]
+
+
+@dataclass
+class DraftsReviewed(Reply):
+    """The operator's drafts at sign-in: those to reopen and those to offer to discard."""
+
+    review: DraftReview
 
 
 # ----------------------------------------------------------------------------------------- the call

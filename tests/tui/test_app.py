@@ -108,7 +108,7 @@ async def test_an_order_takers_call_from_queue_to_outcome(demo_engine: Engine, t
         rzh = next(line for line in call.draft.lines if line.code == "901002")
         assert rzh.qty == 2  # a product already in the draft is set to what was said, never silently added to
         assert call.query_one("#brand", Input).value == ""
-        saved = DraftStore(tmp_path / "drafts")
+        saved = DraftStore(tmp_path / "drafts", demo_engine)  # this terminal's folder, bound to the database
         app.flush_drafts()
         on_disk = saved.load("demo", code)
         assert on_disk is not None and [(x.code, x.qty) for x in on_disk.lines] == [

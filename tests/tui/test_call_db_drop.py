@@ -69,6 +69,11 @@ async def test_the_call_survives_a_dropped_database_and_places_when_it_is_back(p
                     break
             assert isinstance(app.screen, CallScreen) and app.screen.placed
             assert not app.db_down
+            app.flush_drafts()
+            # the database has the draft as it stands after the outage (its placed lines gone), not an older copy
+            elsewhere = DraftStore(tmp_path / "terminal-b", engine).load("demo", call.code)
+            assert elsewhere is not None and elsewhere.call_id == call.draft.call_id
+            assert [(x.code, x.qty) for x in elsewhere.lines] == [(x.code, x.qty) for x in call.draft.lines] == []
     finally:
         set_reachable(name, True)
     with engine.connect() as conn:

@@ -126,7 +126,7 @@ class CallScreen(BaseScreen[None]):
         suggest_table.add_columns("name", "qty", "reason")
         user = self.telesales.user
         operator = user.login if user else "demo"
-        draft = self.telesales.drafts.load(operator, self.code)
+        draft = self.telesales.drafts.load_local(operator, self.code)  # the sign-in review brought it here
         if draft is None:
             draft = Draft(operator=operator, customer=self.code, started_at=now().isoformat())
         self.draft = draft

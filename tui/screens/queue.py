@@ -1,8 +1,9 @@
 """The day's call queue: whom to call, in what order, and how far the day has got.
 
 The list comes from `orders.calls.call_queue` (callbacks at their time first, then key customers, then the
-rest) in a worker; `n` opens the next call due, Enter the highlighted one. A draft left by a crash or a killed
-terminal reopens its call as soon as the queue is shown, so the order taker picks up where they were.
+rest) in a worker; `n` opens the next call due, Enter the highlighted one. A draft left by a crash, a killed
+terminal or on another terminal (drafts live in the database) reopens its call as soon as the queue is shown,
+so the order taker picks up where they were; one that cannot go on is offered to discard, never in the way.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from orders.calls import QueueEntry, call_queue, next_due, queue_progress
 from orders.clock import now
+from orders.drafts import Draft, StaleDraft
 from tui.i18n import t
 from tui.keys import bind
-from tui.messages import QueueLoaded
+from tui.messages import DraftsReviewed, QueueLoaded
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
 
@@ -141,16 +143,51 @@ class QueueScreen(BaseScreen[None]):
         self._reopen_pending()
 
     def _reopen_pending(self) -> None:
-        """A draft left from a crash reopens its call once, before anything else."""
+        """A draft left from a crash or on another terminal reopens its call once, before anything else; one
+        that cannot go on is offered to discard first. Asked in a worker: the database answers it."""
         user = self.telesales.user
         if self.reopened or user is None:
             return
         self.reopened = True
-        for draft in self.telesales.drafts.pending(user.login):
-            entry = next((e for e in self.entries if e.customer == draft.customer), None)
-            self.notify(t("queue.reopened", shop=entry.name if entry else draft.customer))
-            self._open(draft.customer, entry)
+        self.review_drafts(user.login)
+
+    @db_worker("drafts")
+    def review_drafts(self, operator: str) -> None:
+        self.post_message(DraftsReviewed(self.telesales.drafts.review(operator)))
+
+    @on(DraftsReviewed)
+    def _drafts_reviewed(self, message: DraftsReviewed) -> None:
+        if not self.is_current:  # the order taker opened a call meanwhile: they are asked at the next sign-in
             return
+        self._offer_stale(list(message.review.stale), message.review.open)
+
+    def _shop_name(self, code: str) -> str:
+        entry = next((e for e in self.entries if e.customer == code), None)
+        return entry.name if entry else code
+
+    def _offer_stale(self, stale: list[StaleDraft], reopen: list[Draft]) -> None:
+        """One dialog per stale draft (Enter discards, Esc keeps it), then the first draft to reopen."""
+        from tui.screens.draft_dialogs import StaleDraftDialog
+
+        if not stale:
+            if reopen and self.is_current:
+                draft = reopen[0]
+                entry = next((e for e in self.entries if e.customer == draft.customer), None)
+                self.notify(t("queue.reopened", shop=self._shop_name(draft.customer)))
+                self._open(draft.customer, entry)
+            return
+        first, rest = stale[0], stale[1:]
+        shop = self._shop_name(first.draft.customer)
+
+        def chosen(discard: bool | None) -> None:
+            if discard:
+                self.telesales.discard_draft(first.draft)
+                self.notify(t("stale.discarded", shop=shop))
+            else:
+                self.notify(t("stale.kept", shop=shop))
+            self._offer_stale(rest, reopen)
+
+        self.app.push_screen(StaleDraftDialog(first, shop), chosen)
 
     def action_open_selected(self) -> None:
         table = self.query_one("#queue-table", DataTable)
