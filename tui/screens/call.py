@@ -63,6 +63,7 @@ class SuggestTable(DataTable[Text]):
 
 class CallScreen(BaseScreen[None]):
     CSS_PATH = "call.tcss"
+    KEEPS_DRAFT = True
     BINDINGS = [  # noqa: RUF012
         bind("f2", "take_suggestion", "take", id="call.take"),
         bind("f5", "readback", "readback", id="call.readback"),
