@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     order_weeks_ahead: int = Field(
         default=4, ge=0, le=520, description="an order may be placed for this week and up to this many weeks on"
     )
+    limits_refresh_seconds: float = Field(
+        default=5, gt=0, le=3600, description="an open call reloads quota and supply left this often"
+    )
     scripts_dir: str | None = Field(default=None, description="a folder of call scripts that replace the shipped ones")
 
     @field_validator("timezone")
