@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Connection, Engine, and_, select
+from sqlmodel import col
 
+from db.models import Call
 from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
 from orders.clock import now, today, week_of
 from orders.drafts import DraftLine
-from orders.quotas import WeekLimits
+from orders.quotas import WeekLimits, load_week_limits
 from orders.readback import Flag, line_flags
 from orders.settings import Settings
 from orders.suggest import Item, Season, Suggestion, suggest, usual_quantities
@@ -24,6 +26,17 @@ from orders.suggest_data import UnknownCustomer, load_inputs
 from orders.tickets import TicketRow, customer_open_tickets
 
 RECENT_ORDERS = 3
+RECENT_NOTES = 3
+
+
+@dataclass(frozen=True)
+class CallNote:
+    """What an order taker wrote about an earlier call (why the shop refused, what was promised)."""
+
+    at: datetime
+    operator: str
+    outcome: str | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,7 @@ class CustomerCard:
     key_customer: bool
     recent: list[PastOrder] = field(default_factory=list)
     tickets: list[TicketRow] = field(default_factory=list)
+    call_notes: list[CallNote] = field(default_factory=list)  # the last calls' notes, newest first
 
 
 def card_from_row(row: Any, settings: Settings, recent: list[PastOrder]) -> CustomerCard:
@@ -97,6 +111,24 @@ class CallView:
         return line_flags(
             line, usual=self.usual.get(line.code), quota_left=quota_left, supply_left=supply_left, lang=lang
         )
+
+
+def call_notes(conn: Connection, customer_id: int, limit: int = RECENT_NOTES) -> list[CallNote]:
+    """The notes of the shop's last recorded calls, newest first: the next order taker reads what was promised."""
+    rows = conn.execute(
+        select(col(Call.ended_at), col(Call.started_at), col(Call.operator), col(Call.outcome), col(Call.note))
+        .where(col(Call.customer_id) == customer_id, col(Call.note) != "")
+        .order_by(col(Call.started_at).desc(), col(Call.id).desc())
+        .limit(limit)
+    )
+    return [CallNote(ended or started, operator, outcome, note) for ended, started, operator, outcome, note in rows]
+
+
+def load_limits(engine: Engine, week: date, customer_id: int) -> WeekLimits:
+    """The week's quotas, supply and what every terminal has taken of them so far, for one shop: what the call
+    screen reloads while a call is open, so "left" follows other terminals' orders."""
+    with engine.connect() as conn:
+        return load_week_limits(conn, week, [customer_id])
 
 
 def recent_orders(engine: Engine, customer_id: int, names: dict[int, str]) -> list[PastOrder]:
@@ -169,6 +201,8 @@ def load_call_view(
     bought = {p for lines in shop.weeks.values() for p in lines}
     short = sorted(by_id[p].name for p in bought if p in by_id and inputs.limits.is_limited(p) and by_id[p].active)
     card = card_from_row(row, settings, recent_orders(engine, customer.id, names))
+    with engine.connect() as conn:
+        card.call_notes = call_notes(conn, customer.id)
     card.tickets = customer_open_tickets(engine, code, at=now())
     return CallView(
         card=card,

@@ -959,3 +959,13 @@ def orders_for_week(
         if not include_cancelled:
             where.append(ORDER.c.status == "placed")
         return _orders(conn, where)
+
+
+def operator_orders(engine: Engine, operator: str, day: date, zone: ZoneInfo) -> list[PlacedOrder]:
+    """The orders `operator` placed on `day` (centre time), cancelled ones too, newest first: the order taker's
+    own list of the day, where a mistake is amended or an order cancelled before the cut-off."""
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    end = start + timedelta(days=1)
+    with engine.connect() as conn:
+        found = _orders(conn, [ORDER.c.operator == operator, ORDER.c.placed_at >= start, ORDER.c.placed_at < end])
+    return sorted(found, key=lambda o: (o.placed_at, o.order_id), reverse=True)

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     cutoff_warning_minutes: int = Field(
         default=60, ge=0, description="the queue and the call screen warn this many minutes before the cut-off"
     )
+    limits_refresh_seconds: float = Field(
+        default=5, gt=0, le=3600, description="an open call reloads quota and supply left this often"
+    )
     scripts_dir: str | None = Field(default=None, description="a folder of call scripts that replace the shipped ones")
     call_claim_minutes: int = Field(
         default=DEFAULT_CALL_CLAIM_MINUTES,

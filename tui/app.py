@@ -21,7 +21,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from db.engine import database_file_gone
+from db.engine import database_file_gone, is_connection_error
 from orders.clock import today, week_of
 from orders.drafts import Draft, DraftStore, DraftsUnsaved
 from orders.settings import Settings, data_dir
@@ -41,6 +41,19 @@ if TYPE_CHECKING:
 
 DB_RETRY_SECONDS = 2.0
 WARM_UP_PHRASES = ("x", "yx3", "软中华两条", "furongwang 5")  # an initial, initials, hanzi, full pinyin
+
+
+def outage(exc: BaseException) -> bool:
+    """Whether `exc` is a lost database: a connection error itself, or one that a rule of `orders/` wrapped into
+    its own sentence (placement's `OrderDatabaseError` is raised from the driver's error)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if is_connection_error(current):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class TelesalesApp(App[None]):
@@ -68,8 +81,9 @@ class TelesalesApp(App[None]):
         self.items: dict[str, Item] = {}  # the catalog by product code: prices for the draft
         self.scripts: ScriptLibrary | None = None
         self.db_error = ""  # the failure's first line, as the driver said it (logs, tests)
-        self.db_message = ""  # what the banner says, in the user's language
+        self.db_message = ""  # what went wrong, for the banner's sentence: "down", "file_gone" or ""
         self.db_file_gone = False
+        self.db_gone_path = ""
         # one writer thread: drafts reach the disk, then the database, in the order they changed, off the event
         # loop; a burst of changes is written once, as it stands (the newest snapshot per draft)
         self._draft_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draft")
@@ -137,7 +151,10 @@ class TelesalesApp(App[None]):
 
     @on(WorkFailed)
     def _shared_failed(self, message: WorkFailed) -> None:
-        self.database_failed(message.error)
+        if is_connection_error(message.error):
+            self.database_failed(message.error)
+        else:  # a fault, not an outage: said once, and the screens go on without the matcher
+            self.notify(t("app.fault", kind=type(message.error).__name__), severity="error")
 
     def notify(
         self,
@@ -193,27 +210,31 @@ class TelesalesApp(App[None]):
     def database_failed(self, exc: BaseException) -> None:
         """A worker lost the database: show the banner and probe until it answers.
 
-        A deleted or replaced SQLite file is said as such, in the user's language: it will not come back by
-        waiting, and the user must know that nothing was saved (the probe still retries, so putting the file
-        back resumes work). A later, more telling failure replaces the banner's sentence while it is up."""
+        Only a real connection error (`db.engine.is_connection_error`) does: any other fault reaching here (a
+        widget queried while a screen was closing) once put 「数据库连接中断」 up with its internal text. The
+        banner says what happened in the screen's language (`DbBanner.sentence`); the driver's words stay in
+        `db_error`, for logs and tests, and never reach the order taker. A deleted or replaced SQLite file is
+        said as such: it will not come back by waiting (the probe still retries, so putting the file back
+        resumes work), and a later follow-on failure must not hide it."""
+        if not outage(exc):
+            return
         gone = database_file_gone(exc)
         if gone is not None:
             self.db_error = str(gone)
-            message = t("db.file_gone", path=gone.path)
         else:
             self.db_error = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
-            message = t("db.down", error=self.db_error[:60])
         if self.db_down and self.db_file_gone and gone is None:
             return  # the file is still what is wrong; a follow-on error must not hide it
         self.db_file_gone = gone is not None
-        self.db_message = message
+        self.db_gone_path = gone.path if gone is not None else ""
+        self.db_message = "file_gone" if gone is not None else "down"
         if not self.db_down:
             self.db_down = True
             self.set_timer(DB_RETRY_SECONDS, self.probe_database)
         else:
             for screen in self.screen_stack:
                 for banner in screen.query(DbBanner):
-                    banner.show(message)
+                    banner.show()
 
     @work(thread=True, exclusive=True, group="probe", exit_on_error=False)
     def probe_database(self) -> None:

@@ -129,11 +129,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome.wrong_number": ("号码错误", "wrong number"),
     "outcome.callback_requested": ("约定回电", "callback requested"),
     "db.file_gone": (
+        "数据库文件已被删除或替换({path}):不再写入,未保存任何改动。请放回原文件或重启程序",
+        "The database file was deleted or replaced ({path}): nothing more is saved to it. Put the file back or"
+        " restart Telesales",
+    ),
+    "db.file_gone_draft": (
         "数据库文件已被删除或替换({path}):不再写入,订单和工单都未保存;草稿已保存在本机。请放回原文件或重启程序",
         "The database file was deleted or replaced ({path}): nothing more is saved to it, no order or ticket was"
         " saved; the draft is kept on this terminal. Put the file back or restart Telesales",
     ),
-    "db.down": ("数据库连接中断({error}):草稿已保存在本机,恢复后自动继续", "Database unreachable ({error}): the draft is kept on this terminal; work resumes when it is back"),
+    "db.down": ("数据库连接中断,正在重试:恢复后自动继续", "The database cannot be reached; retrying: work resumes when it is back"),
+    "db.down_draft": ("数据库连接中断,正在重试:草稿已保存在本机,恢复后自动继续", "The database cannot be reached; retrying: the draft is kept on this terminal, work resumes when it is back"),
+    "app.fault": ("程序出错({kind}),请告诉班长;其他工作不受影响", "Something went wrong ({kind}); tell your shift lead; other work goes on"),
     # call
     "call.loading": ("正在打开通话……", "Opening the call…"),
     "call.script_failed": ("话术载入失败:{error}", "Script could not load: {error}"),
@@ -300,9 +307,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 # The lead's screens keep their strings in modules of their own; merged here so `t()` stays the one function.
-from tui import i18n_lead, i18n_tickets  # noqa: E402
+from tui import i18n_calls, i18n_lead, i18n_tickets  # noqa: E402
 
-for _part in (i18n_tickets.MESSAGES, i18n_lead.MESSAGES):
+for _part in (i18n_tickets.MESSAGES, i18n_lead.MESSAGES, i18n_calls.MESSAGES):
     _clash = MESSAGES.keys() & _part.keys()
     if _clash:  # a silent overwrite would show one screen's words on another
         raise RuntimeError(f"translation keys defined twice: {sorted(_clash)}")

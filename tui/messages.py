@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from orders.coverage import CoverageRow, GroupBy
     from orders.drafts import DraftReview
     from orders.entry import Shop
+    from orders.find_shop import ShopHit
     from orders.matching import MatchIndex
     from orders.placement import PlacedOrder, PlacementError
+    from orders.quotas import WeekLimits
     from orders.report import Dashboard
     from orders.retention import RetentionRow
     from orders.script_context import PreparedScript
@@ -136,6 +138,39 @@ class CallViewLoaded(Reply):
 
     view: CallView
     shop: Shop
+
+
+@dataclass
+class LimitsLoaded(Reply):
+    """The week's quota and supply left as the database holds them now (other terminals' orders included)."""
+
+    limits: WeekLimits
+
+
+@dataclass
+class WeekOrdersLoaded(Reply):
+    """The shop's orders placed for this week so far (an amend instead of a second order)."""
+
+    orders: list[PlacedOrder]
+
+
+@dataclass
+class MyOrdersLoaded(Reply):
+    """The signed-in operator's orders placed today, newest first."""
+
+    orders: list[PlacedOrder]
+
+
+@dataclass
+class OrderCancelled(Reply):
+    order: PlacedOrder
+
+
+@dataclass
+class ShopsLoaded(Reply):
+    """Every active shop, for the find-shop dialog's in-memory search."""
+
+    shops: list[ShopHit]
 
 
 @dataclass

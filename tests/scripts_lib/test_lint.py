@@ -74,8 +74,8 @@ def line_of(text: str, needle: str) -> int:
 # ------------------------------------------------------------------------------------------- shipped
 
 
-def test_five_scripts_are_shipped() -> None:
-    assert {p.stem for p in SHIPPED} == {"regular", "callback", "complaint", "retention", "new_product"}
+def test_the_shipped_scripts() -> None:
+    assert {p.stem for p in SHIPPED} == {"regular", "callback", "complaint", "retention", "new_product", "inbound"}
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)

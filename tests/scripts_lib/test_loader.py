@@ -29,7 +29,7 @@ def greeting(library: ScriptLibrary) -> str:
 
 def test_the_shipped_scripts_load_clean() -> None:
     library = ScriptLibrary()
-    assert library.names() == ["callback", "complaint", "new_product", "regular", "retention"]
+    assert library.names() == ["callback", "complaint", "inbound", "new_product", "regular", "retention"]
     assert library.problems == []
     assert library.source("regular") == SHIPPED_DIR / "regular.yaml"
 
@@ -37,7 +37,9 @@ def test_the_shipped_scripts_load_clean() -> None:
 def test_an_unknown_name_lists_the_available_scripts() -> None:
     with pytest.raises(UnknownScript) as err:
         ScriptLibrary().get("regualr")
-    assert str(err.value) == "unknown script 'regualr'; available: callback, complaint, new_product, regular, retention"
+    assert str(err.value) == (
+        "unknown script 'regualr'; available: callback, complaint, inbound, new_product, regular, retention"
+    )
 
 
 def test_a_deployment_folder_overrides_by_name_and_adds_scripts(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def line_of(text: str, needle: str) -> int:
 def test_lint_of_the_shipped_scripts_is_ok() -> None:
     result = run_cli("script", "lint", str(SHIPPED_DIR))
     assert result.exit_code == 0, result.stdout + result.stderr
-    assert result.stdout == "ok: 5 scripts, no problems\n" and result.stderr == ""
+    assert result.stdout == "ok: 6 scripts, no problems\n" and result.stderr == ""
 
 
 def test_lint_prints_each_problem_as_file_line_reason_and_exits_1(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_lint_json_lists_the_problems(tmp_path: Path) -> None:
     out = json.loads(result.stdout)
     assert out["files"] == 1 and out["problems"][0]["file"] == str(bad) and out["problems"][0]["line"] == 2
     assert out["problems"][0]["reason"].startswith("YAML syntax error")
-    assert json.loads(run_cli("script", "lint", str(SHIPPED_DIR), "--json").stdout) == {"files": 5, "problems": []}
+    assert json.loads(run_cli("script", "lint", str(SHIPPED_DIR), "--json").stdout) == {"files": 6, "problems": []}
 
 
 def test_lint_without_a_file_is_a_usage_error() -> None:
@@ -156,7 +156,7 @@ def test_render_of_an_unknown_customer_is_exit_1(url: str) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--script", "regualr"), "unknown script 'regualr'; available: callback, complaint, new_product, regular,"),
+        (("--script", "regualr"), "unknown script 'regualr'; available: callback, complaint, inbound, new_product,"),
         (("--date", "14/12/2026"), "--date '14/12/2026' is not a date; write YYYY-MM-DD"),
         (("--operator", "nobody"), "unknown user 'nobody'"),
     ],
@@ -194,8 +194,8 @@ def test_list_names_each_script_and_its_file() -> None:
     result = run_cli("script", "list", "--json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
-    assert [r["script"] for r in rows] == ["callback", "complaint", "new_product", "regular", "retention"]
-    assert rows[3] == {"script": "regular", "title": "常规周订货电话", "file": str(SHIPPED_DIR / "regular.yaml")}
+    assert [r["script"] for r in rows] == ["callback", "complaint", "inbound", "new_product", "regular", "retention"]
+    assert rows[4] == {"script": "regular", "title": "常规周订货电话", "file": str(SHIPPED_DIR / "regular.yaml")}
 
 
 def test_the_render_follows_the_clock_into_the_afternoon(url: str, monkeypatch: pytest.MonkeyPatch) -> None:

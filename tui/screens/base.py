@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 from textual import on, work
+from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
 from db.engine import is_connection_error
-from tui.messages import Refused, WorkFailed
+from tui.messages import Refused, Reply, WorkFailed
 
 if TYPE_CHECKING:
     from tui.app import TelesalesApp
@@ -57,8 +58,34 @@ def db_worker(
     return decorate
 
 
+def fault_text(exc: BaseException) -> str:
+    """A fault that is not a lost database, in a notice: its own sentence when it has one (our rules' errors
+    speak to the user), else a generic sentence in the user's language with the exception's kind."""
+    from tui.i18n import t
+
+    if isinstance(exc, ValueError | LookupError) and str(exc):
+        return str(exc)[:200]
+    return t("app.fault", kind=type(exc).__name__)
+
+
 class BaseScreen(Screen[ResultT]):
     """A screen of this app; subclasses override the hooks, never the plumbing."""
+
+    # the banner of a screen that keeps a draft says the draft is safe; a lead's screens have none to speak of
+    KEEPS_DRAFT = False
+
+    def post_message(self, message: Message) -> bool:
+        """A worker's answer for a screen that is gone (the order taker left the call) is dropped here: painting it
+        would query widgets that no longer exist, and that fault was once taken for a lost database."""
+        if isinstance(message, Reply) and self.is_mounted and not self.is_attached:
+            return False
+        return super().post_message(message)
+
+    async def _dispatch_message(self, message: Message) -> None:
+        # the same for an answer queued while the screen was still there and handled after it was closed
+        if isinstance(message, Reply) and (not self.is_attached or not self.is_mounted):
+            return
+        await super()._dispatch_message(message)
 
     @property
     def telesales(self) -> TelesalesApp:
@@ -85,7 +112,7 @@ class BaseScreen(Screen[ResultT]):
             self.telesales.database_failed(exc)
             self.database_lost(group)
         else:
-            self.notify(str(exc)[:200], severity="error")
+            self.notify(fault_text(exc), severity="error")
 
     def database_lost(self, group: str) -> None:
         """The worker of `group` failed because the database is gone; the banner is already up."""

@@ -20,20 +20,28 @@ from textual.events import Key
 from textual.widgets import DataTable, Footer, Header, Static
 
 from db.engine import is_connection_error
-from orders.call_view import CallView, load_call_view
+from orders.call_view import CallView, load_call_view, load_limits
 from orders.calls import QueueEntry, finish_call, record_call, start_call
-from orders.clock import now
+from orders.clock import now, today
 from orders.drafts import Draft, DraftLine
 from orders.entry import Change, DraftItem, Shop, apply_utterance
 from orders.match_data import load_shop, remember_pick
 from orders.matching import Candidate
-from orders.placement import PlacedOrder
+from orders.placement import PlacedOrder, orders_for_week
 from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
 from tui.i18n import language, t, weekday
 from tui.keys import bind
-from tui.messages import CallFinished, CallOpened, CallViewLoaded, ScriptFailed, ScriptLoaded
+from tui.messages import (
+    CallFinished,
+    CallOpened,
+    CallViewLoaded,
+    LimitsLoaded,
+    ScriptFailed,
+    ScriptLoaded,
+    WeekOrdersLoaded,
+)
 from tui.money import amount, yuan
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
@@ -63,6 +71,7 @@ class SuggestTable(DataTable[Text]):
 
 class CallScreen(BaseScreen[None]):
     CSS_PATH = "call.tcss"
+    KEEPS_DRAFT = True
     BINDINGS = [  # noqa: RUF012
         bind("f2", "take_suggestion", "take", id="call.take"),
         bind("f5", "readback", "readback", id="call.readback"),
@@ -72,10 +81,18 @@ class CallScreen(BaseScreen[None]):
         bind("f4", "script_step(-1)", "script_back", id="call.script_back", show=False),
         bind("f6", "focus_draft", "focus_draft", id="call.draft", show=False),
         bind("f7", "focus_suggestion", "focus_suggest", id="call.suggest", show=False),
+        bind("f9", "note", "call_note", id="call.note", show=False),
+        bind("f12", "amend_week_order", "amend_order", id="call.amend", show=False),
     ]
 
-    def __init__(self, code: str, entry: QueueEntry | None = None, *, script: str | None = None) -> None:
+    def __init__(
+        self, code: str, entry: QueueEntry | None = None, *, script: str | None = None, amend: int | None = None
+    ) -> None:
         super().__init__()
+        self.amend_id = amend  # opened from "my orders" to amend this order: its lines load into the draft
+        self.week_orders: list[PlacedOrder] = []  # this shop's orders already placed for the week
+        self.amending: PlacedOrder | None = None  # F5 amends this order instead of placing a new one
+        self._limits_of: tuple[tuple[str, int], ...] | None = None  # the draft the limits were last read for
         self.code = code
         self.entry = entry
         self.script_name = script
@@ -96,6 +113,7 @@ class CallScreen(BaseScreen[None]):
         with Horizontal(id="call-top"):
             yield Static(self._title(), id="call-title")
             yield Static("", id="call-timer")
+        yield Static("", id="week-orders")
         yield Static(t("call.loading"), id="script")
         with Horizontal(id="call-middle"):
             with VerticalScroll(id="left"):
@@ -138,6 +156,7 @@ class CallScreen(BaseScreen[None]):
         self._render_draft()
         self._save()
         self.set_interval(1.0, self._tick)
+        self.set_interval(self.telesales.settings.limits_refresh_seconds, self.refresh_limits)
         self._tick()
         # the workers start once the screen is painted: their queries hold the GIL in turns with the event loop,
         # and the order taker should see the call (and can type into the brand box) before anything is loaded
@@ -146,6 +165,7 @@ class CallScreen(BaseScreen[None]):
     def _start_loading(self) -> None:
         self.open_call()
         self.load_view()
+        self.load_week_orders()
 
     # ------------------------------------------------------------------------------------------ workers
 
@@ -188,6 +208,74 @@ class CallScreen(BaseScreen[None]):
             self.post_message(ScriptFailed(str(exc)))
             return
         self.post_message(ScriptLoaded(prepared))
+
+    @db_worker("limits")
+    def refresh_limits(self) -> None:
+        """Quota and supply left as the database holds them now: other terminals place orders while this call is
+        open, and the candidates and the draft must not offer what is gone. Off the event loop: typing never
+        waits for it."""
+        view = self.view
+        if view is None or self.telesales.db_down:
+            return
+        self.post_message(LimitsLoaded(load_limits(self.telesales.engine, view.week, view.customer_id)))
+
+    @on(LimitsLoaded)
+    def _limits_loaded(self, message: LimitsLoaded) -> None:
+        if self.view is None or message.limits.week != self.view.week:
+            return
+        self.view.limits = message.limits
+        self._render_draft()
+        self.query_one(BrandBox).refresh_candidates()
+
+    @db_worker("week-orders")
+    def load_week_orders(self) -> None:
+        app = self.telesales
+        self.post_message(WeekOrdersLoaded(orders_for_week(app.engine, self.code, today(app.settings.zone))))
+
+    @on(WeekOrdersLoaded)
+    def _week_orders_loaded(self, message: WeekOrdersLoaded) -> None:
+        self.week_orders = message.orders
+        if self.amend_id is not None:
+            order = next((o for o in message.orders if o.order_id == self.amend_id), None)
+            self.amend_id = None
+            if order is not None:
+                self._start_amend(order)
+        self._render_week_orders()
+
+    def _render_week_orders(self) -> None:
+        """「本周已下单 #12 · 131条 · 09:41 小王」 at the top: the shop ordered already; amend, not order twice."""
+        out = Text()
+        zone = self.telesales.settings.zone
+        for order in self.week_orders:
+            at = order.placed_at.astimezone(zone).strftime("%H:%M")
+            out.append(
+                t("call.week_order", id=order.order_id, cartons=order.cartons, time=at, operator=order.operator) + "  ",
+                style="bold green",
+            )
+        if self.amending is not None:
+            out.append(t("call.amending", id=self.amending.order_id), style="bold reverse")
+        elif self.week_orders:
+            out.append(t("call.amend_hint"), style="dim")
+        widget = self.query_one("#week-orders", Static)
+        widget.update(out)
+        widget.set_class(bool(out.plain), "shown")
+
+    def action_amend_week_order(self) -> None:
+        if not self.week_orders:
+            self.notify(t("call.no_week_order"), severity="warning")
+            return
+        self._start_amend(self.week_orders[-1])
+
+    def _start_amend(self, order: PlacedOrder) -> None:
+        """The order's lines become the draft, to change with the draft's keys; F5 then amends that order."""
+        if self.draft is None:
+            return
+        self.amending = order
+        self.draft.lines = [DraftLine(ln.code, ln.name, ln.qty, ln.price_fen) for ln in order.lines]
+        self._save()
+        self._render_draft()
+        self._render_week_orders()
+        self.notify(t("call.amend_started", id=order.order_id))
 
     def database_back(self) -> None:
         if self.view is None:
@@ -300,6 +388,13 @@ class CallScreen(BaseScreen[None]):
         if card.notes:
             out.append(t("call.notes") + " ", style="bold")
             out.append(card.notes + "\n")
+        zone = self.telesales.settings.zone
+        for note in card.call_notes:
+            out.append(f"{note.at.astimezone(zone):%m-%d} {t('call.note_label')} ", style="bold magenta")
+            out.append(f"{note.text} ({note.operator})\n")
+        if self.draft is not None and self.draft.note:
+            out.append(t("call.note_now") + " ", style="bold magenta")
+            out.append(self.draft.note + "\n")
         for past in card.recent:
             lines = "、".join(f"{name}{qty}" for name, qty in past.lines[:4])
             more = "…" if len(past.lines) > 4 else ""
@@ -316,14 +411,26 @@ class CallScreen(BaseScreen[None]):
         table.clear()
         lang = language()
         for line in draft.lines:
-            quota_left, supply_left = self.view.remaining(line.code) if self.view else (None, None)
-            flags = self.view.flags(line, lang) if self.view else line_flags(line, usual=None, lang=lang)
+            quota_left, supply_left = self.remaining(line.code)
+            flags = (
+                line_flags(
+                    line,
+                    usual=self.view.usual.get(line.code),
+                    quota_left=quota_left,
+                    supply_left=supply_left,
+                    lang=lang,
+                )
+                if self.view
+                else line_flags(line, usual=None, lang=lang)
+            )
             blocking = any(f.blocking for f in flags)
             left = ""
             if quota_left is not None:
                 left = t("draft.quota_left", n=quota_left)
             elif supply_left is not None:
                 left = t("draft.supply_left", n=supply_left)
+            if blocking:
+                left = t("draft.does_not_fit") + " " + left
             style = "bold red" if blocking else ""
             table.add_row(
                 Text(line.name + (" !" if blocking else ""), style=style),
@@ -338,6 +445,18 @@ class CallScreen(BaseScreen[None]):
         for order in self.placed:
             total.append("  " + t("draft.placed", id=order.order_id, cartons=order.cartons), style="green")
         self.query_one("#draft-total", Static).update(total, layout=False)  # one fixed line
+
+    def remaining(self, code: str) -> tuple[int | None, int | None]:
+        """(quota left, supply left) for a product as last read; while amending, what the order being amended
+        holds counts as left, since the amend gives it back before taking the new quantity."""
+        if self.view is None:
+            return None, None
+        quota_left, supply_left = self.view.remaining(code)
+        if self.amending is not None:
+            held = sum(ln.qty for ln in self.amending.lines if ln.code == code)
+            quota_left = None if quota_left is None else quota_left + held
+            supply_left = None if supply_left is None else supply_left + held
+        return quota_left, supply_left
 
     def _tick(self) -> None:
         seconds = max(0, int((now() - self.started).total_seconds()))
@@ -361,9 +480,11 @@ class CallScreen(BaseScreen[None]):
             if not item.active:
                 out.append("  " + t("call.discontinued"), style="red")
         if self.view is not None:
-            quota_left, _supply = self.view.remaining(cand.code)
+            quota_left, supply_left = self.remaining(cand.code)
             if quota_left is not None:
-                out.append("  " + t("draft.quota_left", n=quota_left), style="yellow")
+                out.append("  " + t("draft.quota_left", n=quota_left), style="red" if quota_left == 0 else "yellow")
+            if supply_left is not None:
+                out.append("  " + t("draft.supply_left", n=supply_left), style="red" if supply_left == 0 else "yellow")
             if cand.code in self.view.usual:
                 out.append("  " + t("call.usual", n=self.view.usual[cand.code]), style="green")
         return out
@@ -444,6 +565,10 @@ class CallScreen(BaseScreen[None]):
     def _save(self) -> None:
         if self.draft is not None:
             self.telesales.save_draft(self.draft)
+            lines = tuple((line.code, line.qty) for line in self.draft.lines)
+            if lines != self._limits_of and self.view is not None:
+                self._limits_of = lines
+                self.refresh_limits()  # the draft changed: read what is left now, before the read-back
 
     def _current_line(self) -> int | None:
         table = self.query_one("#draft-table", DataTable)
@@ -567,6 +692,17 @@ class CallScreen(BaseScreen[None]):
             self.notify(t("call.empty_draft"), severity="warning")
             return
         self._go_to_kind("readback")
+        if self.amending is not None:
+            from tui.screens.order_dialogs import AmendReadback
+
+            self.app.push_screen(AmendReadback(self.code, self.draft, self.view, self.amending), self._placed)
+            return
+        if self.week_orders:
+            from tui.screens.order_dialogs import NextOrderReadback
+
+            screen = NextOrderReadback(self.code, self.draft, self.view, nth=len(self.week_orders) + 1)
+            self.app.push_screen(screen, self._placed)
+            return
         self.app.push_screen(ReadbackScreen(self.code, self.draft, self.view), self._placed)
 
     def _placed(self, order: PlacedOrder | None) -> None:
@@ -575,12 +711,32 @@ class CallScreen(BaseScreen[None]):
             return
         self.placed.append(order)
         self.draft.lines = []
+        self.amending = None
+        self.load_week_orders()
         self._save()
         self._render_draft()
         self._go_to_kind("close")
         self.notify(t("call.placed", id=order.order_id, cartons=order.cartons))
         if self.view is not None:
             self.load_view()  # remaining quota and supply changed
+
+    # ---------------------------------------------------------------------------------------------- note
+
+    def action_note(self) -> None:
+        """A one-line note on the call (why the shop refused, what was promised), kept in the draft and recorded
+        with the outcome; the card shows it the next time the shop is opened."""
+        from tui.screens.order_dialogs import NoteDialog
+
+        def done(note: str | None) -> None:
+            self.query_one(BrandBox).input.focus()
+            if note is None or self.draft is None:
+                return
+            self.draft.note = note
+            self._save()
+            self._render_card()
+            self.notify(t("note.kept") if note else t("note.cleared"))
+
+        self.app.push_screen(NoteDialog(self.draft.note if self.draft else ""), done)
 
     # ----------------------------------------------------------------------------------------- complaint
 
@@ -617,7 +773,7 @@ class CallScreen(BaseScreen[None]):
         app = self.telesales
         draft = self.draft
         if draft is not None and draft.call_id is not None:
-            finish_call(app.engine, app.settings, draft.call_id, outcome, callback_at=callback_at)
+            finish_call(app.engine, app.settings, draft.call_id, outcome, callback_at=callback_at, note=draft.note)
         else:
             seconds = max(0, int((now() - self.started).total_seconds()))
             record_call(
@@ -629,6 +785,7 @@ class CallScreen(BaseScreen[None]):
                 duration_s=seconds,
                 callback_at=callback_at,
                 started_at=self.started,
+                note=draft.note if draft else "",
             )
         self.post_message(CallFinished(outcome))
 

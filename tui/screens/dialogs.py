@@ -100,6 +100,7 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
     """Every line as it will be read out, with what might be misheard; Enter places the order."""
 
     CSS_PATH = "dialogs.tcss"
+    KEEPS_DRAFT = True
     BINDINGS = [  # noqa: RUF012
         bind("enter", "place", "place", id="readback.place", display="Enter"),
         bind("escape", "back", "back_draft", id="readback.back"),
@@ -352,6 +353,7 @@ class ComplaintScreen(Dialog[TicketRow | None]):
     read out."""
 
     CSS_PATH = "dialogs.tcss"
+    KEEPS_DRAFT = True
     BINDINGS = [  # noqa: RUF012
         bind("escape", "close", "back_call", id="complaint.close"),
         bind("tab", "app.focus_next", "next_field", id="complaint.tab", show=False),

@@ -46,6 +46,9 @@ def flags_text(entry: QueueEntry) -> Text:
     return out
 
 
+INBOUND_SCRIPT = "inbound"  # scripts_lib/scripts/inbound.yaml: the shop called us
+
+
 class QueueTable(DataTable[Text]):
     """The queue's table: Enter opens the call, and says so in the footer."""
 
@@ -56,8 +59,10 @@ class QueueScreen(BaseScreen[None]):
     CSS_PATH = "queue.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("n", "open_next", "next_call", id="queue.next"),
-        bind("r", "refresh", "refresh", id="queue.refresh", tip="refresh_queue"),
+        bind("r", "refresh", "refresh", id="queue.refresh", tip="refresh_queue", show=False),
         bind("t", "toggle_team", "team", id="queue.team", show=False),
+        bind("slash,i", "find_shop", "find_shop", id="queue.find", display="/"),
+        bind("o", "my_orders", "my_orders", id="queue.orders", show=False),
         bind("ctrl+q", "app.quit", "quit", id="queue.quit", show=False),
         bind("escape", "back", "back", id="queue.back", show=False),
     ]
@@ -211,3 +216,24 @@ class QueueScreen(BaseScreen[None]):
         from tui.screens.call import CallScreen
 
         self.app.push_screen(CallScreen(code, entry))
+
+    # ------------------------------------------------------------------------------- inbound, my orders
+
+    def action_find_shop(self) -> None:
+        """A shop calls in: find it among all active shops and open an inbound call with the inbound script."""
+        from tui.screens.find_shop import FindShopDialog
+
+        def chosen(hit: object) -> None:
+            from orders.find_shop import ShopHit
+            from tui.screens.call import CallScreen
+
+            if isinstance(hit, ShopHit):
+                entry = next((e for e in self.entries if e.customer == hit.code), None)
+                self.app.push_screen(CallScreen(hit.code, entry, script=INBOUND_SCRIPT))
+
+        self.app.push_screen(FindShopDialog(), chosen)
+
+    def action_my_orders(self) -> None:
+        from tui.screens.my_orders import MyOrdersScreen
+
+        self.app.push_screen(MyOrdersScreen())

@@ -23,12 +23,19 @@ class DbBanner(Static):
 
     def _changed(self, down: Any) -> None:
         if down:
-            self.show(str(getattr(self.app, "db_message", "")))
+            self.show()
         self.set_class(bool(down), "shown")
 
-    def show(self, message: str) -> None:
-        """Say what failed: the app's sentence in the screen's language (never markup, never driver text
-        alone), or the driver's first line inside our sentence when the app has none."""
-        if not message:
-            message = t("db.down", error=str(getattr(self.app, "db_error", ""))[:60])
-        self.update(Text(message))
+    def sentence(self) -> str:
+        """What happened, in the screen's language and without the driver's words (which name hosts, ports and
+        SQL the order taker can do nothing with); a screen that keeps a draft says it is safe, a lead's
+        screen, which has none, does not speak of drafts."""
+        keeps_draft = bool(getattr(self.screen, "KEEPS_DRAFT", False))
+        if getattr(self.app, "db_message", "") == "file_gone":
+            key = "db.file_gone_draft" if keeps_draft else "db.file_gone"
+            return t(key, path=str(getattr(self.app, "db_gone_path", "")))
+        return t("db.down_draft" if keeps_draft else "db.down")
+
+    def show(self) -> None:
+        """Say what failed (never markup)."""
+        self.update(Text(self.sentence()))
