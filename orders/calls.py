@@ -106,6 +106,7 @@ class QueueEntry:
     in_call_by: str | None = None  # login of the order taker whose call holds the shop now (orders.claims)
     in_call_name: str | None = None  # ... their name, for 「小王 通话中 09:42」
     since: datetime | None = None  # ... since when
+    phone: str | None = None  # the shop's number: what the order taker dials
 
     @property
     def open_ticket(self) -> bool:
@@ -136,6 +137,7 @@ class QueueEntry:
             "cutoff_soon": self.cutoff_soon,
             "in_call_by": self.in_call_by,
             "since": iso(self.since, zone),
+            "phone": self.phone,
         }
 
 
@@ -189,11 +191,12 @@ class _Person:
     district: str | None
     operator: str | None
     order_weekday: int
+    phone: str | None
 
 
 def _person(row: Sequence[Any]) -> _Person:
-    cid, code, name, owner, tier, district, operator, weekday = row
-    return _Person(int(cid), code, name, owner, int(tier), district, operator, int(weekday))
+    cid, code, name, owner, tier, district, operator, weekday, phone = row
+    return _Person(int(cid), code, name, owner, int(tier), district, operator, int(weekday), phone)
 
 
 _CUSTOMER_COLS = (
@@ -205,6 +208,7 @@ _CUSTOMER_COLS = (
     col(Customer.district),
     col(Customer.operator),
     col(Customer.order_weekday),
+    col(Customer.phone),
 )
 
 
@@ -283,6 +287,7 @@ def call_queue(
                 in_call_by=claim.operator if claim is not None else None,
                 in_call_name=claim.name if claim is not None else None,
                 since=claim.since.astimezone(zone) if claim is not None else None,
+                phone=person.phone,
             )
         )
     entries.sort(key=lambda e: calling_rank(e, key_tier))

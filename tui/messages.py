@@ -116,6 +116,29 @@ class QueueLoaded(Reply):
 
 
 @dataclass
+class NextClaimed(Reply):
+    """The queue's `n` answered: the shop now held for this operator's call, or None when nothing is due."""
+
+    entry: QueueEntry | None
+
+
+@dataclass
+class ClaimReleased(Reply):
+    """A lead freed a shop: whose call held it (None when nobody's did)."""
+
+    shop: str
+    holder: str | None
+
+
+@dataclass
+class ClaimRenewed(Reply):
+    """The call's hold on its shop was renewed (`held`), or another terminal has taken the shop over."""
+
+    held: bool
+    holder: str = ""
+
+
+@dataclass
 class DraftsReviewed(Reply):
     """The operator's drafts at sign-in: those to reopen and those to offer to discard."""
 

@@ -22,12 +22,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 from db.engine import is_connection_error
 from orders.call_view import CallView, load_call_view, load_limits
 from orders.calls import QueueEntry, finish_call, record_call, start_call
+from orders.claims import InCall, claim_shop, renew_claim
 from orders.clock import now, today
 from orders.drafts import Draft, DraftLine
 from orders.entry import Change, DraftItem, Shop, apply_utterance
 from orders.match_data import load_shop, remember_pick
 from orders.matching import Candidate
-from orders.placement import PlacedOrder, orders_for_week
+from orders.placement import PlacedOrder, cutoff_state, orders_for_week
 from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from scripts_lib.render import RenderedStep
@@ -37,6 +38,7 @@ from tui.messages import (
     CallFinished,
     CallOpened,
     CallViewLoaded,
+    ClaimRenewed,
     LimitsLoaded,
     ScriptFailed,
     ScriptLoaded,
@@ -104,6 +106,7 @@ class CallScreen(BaseScreen[None]):
         self.placed: list[PlacedOrder] = []
         self.started = now()
         self.ended = False
+        self.claim_lost_said = False
 
     # ------------------------------------------------------------------------------------------- layout
 
@@ -157,6 +160,7 @@ class CallScreen(BaseScreen[None]):
         self._save()
         self.set_interval(1.0, self._tick)
         self.set_interval(self.telesales.settings.limits_refresh_seconds, self.refresh_limits)
+        self.set_interval(max(10.0, self.telesales.settings.call_claim_minutes * 60 / 3), self.renew)
         self._tick()
         # the workers start once the screen is painted: their queries hold the GIL in turns with the event loop,
         # and the order taker should see the call (and can type into the brand box) before anything is loaded
@@ -171,10 +175,59 @@ class CallScreen(BaseScreen[None]):
 
     @db_worker("call-open")
     def open_call(self) -> None:
+        """Open the call's row and hold the shop for it (`orders.claims`): another terminal's queue then shows
+        this call, and its `n` passes the shop by. A call reopened from its draft takes its shop back."""
         draft = self.draft
-        if draft is None or draft.call_id is not None:
+        if draft is None:
             return
-        self.post_message(CallOpened(start_call(self.telesales.engine, self.code, draft.operator)))
+        app = self.telesales
+        if draft.call_id is not None:
+            claim_shop(app.engine, app.settings, self.code, draft.operator)
+            return
+        self.post_message(CallOpened(start_call(app.engine, self.code, draft.operator, app.settings)))
+
+    def renew(self) -> None:
+        if self.draft is not None and not self.ended and self.draft.call_id is not None:
+            self.renew_hold(self.draft.operator)
+
+    @db_worker("call-renew")
+    def renew_hold(self, operator: str) -> None:
+        """Renewed while the screen is open, so the hold lapses only when this terminal stops answering."""
+        app = self.telesales
+        held = renew_claim(app.engine, app.settings, self.code, operator)
+        holder = ""
+        if not held:
+            from orders.claims import claim_of
+
+            claim = claim_of(app.engine, app.settings, self.code)
+            holder = claim.name if claim is not None else ""
+            if claim is None:  # lapsed and nobody took it: take it back
+                claim_shop(app.engine, app.settings, self.code, operator)
+                held = True
+        self.post_message(ClaimRenewed(held, holder))
+
+    @on(ClaimRenewed)
+    def _renewed(self, message: ClaimRenewed) -> None:
+        if not message.held and not self.claim_lost_said:
+            self.claim_lost_said = True
+            self.notify(t("call.claim_lost", name=message.holder), severity="error", timeout=30)
+
+    def worker_failed(self, exc: BaseException, group: str) -> None:
+        if isinstance(exc, InCall):
+            self._held_elsewhere(exc)
+            return
+        super().worker_failed(exc, group)
+
+    def _held_elsewhere(self, exc: InCall) -> None:
+        """Another order taker's call holds the shop (both opened it at once, or the list was old): say who
+        and since when, and go back to the queue. What was typed meanwhile stays in the draft."""
+        since = exc.since.astimezone(self.telesales.settings.zone).strftime("%H:%M")
+        self.notify(t("call.in_call_elsewhere", name=exc.holder_name, since=since), severity="warning", timeout=8)
+        self.ended = True
+        if self.draft is not None and not self.draft.lines:
+            self.telesales.discard_draft(self.draft)
+        if self.app.screen is self:
+            self.app.pop_screen()
 
     @on(CallOpened)
     def _call_opened(self, message: CallOpened) -> None:
@@ -245,7 +298,17 @@ class CallScreen(BaseScreen[None]):
     def _render_week_orders(self) -> None:
         """「本周已下单 #12 · 131条 · 09:41 小王」 at the top: the shop ordered already; amend, not order twice."""
         out = Text()
-        zone = self.telesales.settings.zone
+        settings = self.telesales.settings
+        zone = settings.zone
+        if self.view is not None:  # the cut-off in sight, and after it: no order can be taken, said before typing
+            cut = cutoff_state(self.view.week, self.view.card.order_weekday, now(), settings)
+            time = cut.cutoff_at.strftime("%H:%M")
+            if cut.passed:
+                out.append(t("call.cutoff_passed", time=time) + "  ", style="bold white on red")
+            elif cut.soon:
+                out.append(
+                    t("call.cutoff_soon", time=time, minutes=max(0, cut.minutes_left)) + "  ", style="bold yellow"
+                )
         for order in self.week_orders:
             at = order.placed_at.astimezone(zone).strftime("%H:%M")
             out.append(
@@ -293,6 +356,7 @@ class CallScreen(BaseScreen[None]):
         self._render_suggestion()
         self._render_card()
         self._render_draft()
+        self._render_week_orders()
         self.query_one(BrandBox).set_context(message.shop.context)
 
     @on(ScriptLoaded)
@@ -462,6 +526,8 @@ class CallScreen(BaseScreen[None]):
         seconds = max(0, int((now() - self.started).total_seconds()))
         # fixed width: a repaint of these cells, not a new layout of the screen every second
         self.query_one("#call-timer", Static).update(Text(f"⏱ {seconds // 60:02d}:{seconds % 60:02d}"), layout=False)
+        if seconds % 30 == 0 and self.view is not None:
+            self._render_week_orders()  # the cut-off's minutes left
 
     # -------------------------------------------------------------------------------------- brand box
 
@@ -759,7 +825,10 @@ class CallScreen(BaseScreen[None]):
         from tui.screens.dialogs import OutcomeScreen
 
         unplaced = len(self.draft.lines) if self.draft else 0
-        self.app.push_screen(OutcomeScreen(placed=bool(self.placed), unplaced=unplaced), self._outcome_chosen)
+        open_ticket = self.view is not None and bool(self.view.card.tickets)
+        self.app.push_screen(
+            OutcomeScreen(placed=bool(self.placed), unplaced=unplaced, open_ticket=open_ticket), self._outcome_chosen
+        )
 
     def _outcome_chosen(self, choice: tuple[str, datetime | None] | None) -> None:
         self.query_one(BrandBox).input.focus()

@@ -8,28 +8,39 @@ so the order taker picks up where they were; one that cannot go on is offered to
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from orders.calls import QueueEntry, call_queue, next_due, queue_progress
+from orders.calls import QueueEntry, call_queue, claim_next, queue_progress
+from orders.claims import lead_release
 from orders.clock import now
 from orders.drafts import Draft, StaleDraft
+from orders.users import LEAD_ROLES
 from tui.i18n import t
 from tui.keys import bind
-from tui.messages import DraftsReviewed, QueueLoaded
+from tui.messages import ClaimReleased, DraftsReviewed, NextClaimed, QueueLoaded
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
 
 
-def status_text(entry: QueueEntry, zone_fmt: str) -> Text:
-    """What the row says about the call: to call, a callback at its time, or how the last call ended."""
-    if entry.status == "to_call":
+def status_text(entry: QueueEntry, due: str, me: str | None = None) -> Text:
+    """What the row says about the call: who is on a call with the shop now, a callback at its time (overdue
+    ones in red), to call, or how the last call ended."""
+    if entry.in_call_by is not None and not entry.done:
+        since = entry.since.strftime("%H:%M") if entry.since else ""
+        name = entry.in_call_name or entry.in_call_by
+        return Text(t("queue.in_call", name=name, since=since), style="bold cyan" if entry.in_call_by != me else "cyan")
+    if entry.status == "to_call" or (entry.overdue and not entry.done):
+        if entry.overdue and entry.due_at is not None:
+            return Text(t("queue.callback_overdue", time=due), style="bold red")
         if entry.reason == "callback" and entry.due_at is not None:
-            return Text(t("queue.callback_at", time=zone_fmt), style="bold yellow")
+            return Text(t("queue.callback_at", time=due), style="bold yellow")
         if entry.reason in ("retention", "ticket_callback") and entry.due_at is not None:
-            return Text(t("queue.planned_" + entry.reason, time=zone_fmt), style="bold magenta")
+            return Text(t("queue.planned_" + entry.reason, time=due), style="bold magenta")
         return Text(t("queue.to_call"))
     style = "green" if entry.done else "yellow"
     return Text(t("outcome." + entry.status), style=style)
@@ -43,7 +54,20 @@ def flags_text(entry: QueueEntry) -> Text:
         out.append(t("queue.flag_ticket") + " ", style="bold red")
     if entry.retention_risk:
         out.append(t("queue.flag_retention") + " ", style="magenta")
+    if not entry.done and entry.cutoff_passed:
+        out.append(t("queue.cutoff_passed") + " ", style="dim")
     return out
+
+
+def cutoff_note(entries: list[QueueEntry], at: datetime) -> Text:
+    """The nearest cut-off in sight among the shops still to do, once for the list (on every row it would push
+    the flags out of an 80-column screen): 「17:00截单 · 还有40分钟」."""
+    soon = [e.cutoff_at for e in entries if not e.done and e.cutoff_soon and e.cutoff_at is not None]
+    if not soon:
+        return Text()
+    first = min(soon)
+    minutes = max(0, int((first - at).total_seconds() // 60))
+    return Text(" · " + t("queue.cutoff_soon", time=first.strftime("%H:%M"), minutes=minutes), style="bold yellow")
 
 
 INBOUND_SCRIPT = "inbound"  # scripts_lib/scripts/inbound.yaml: the shop called us
@@ -63,6 +87,7 @@ class QueueScreen(BaseScreen[None]):
         bind("t", "toggle_team", "team", id="queue.team", show=False),
         bind("slash,i", "find_shop", "find_shop", id="queue.find", display="/"),
         bind("o", "my_orders", "my_orders", id="queue.orders", show=False),
+        bind("u", "release", "release", id="queue.release", show=False),
         bind("ctrl+q", "app.quit", "quit", id="queue.quit", show=False),
         bind("escape", "back", "back", id="queue.back", show=False),
     ]
@@ -72,6 +97,7 @@ class QueueScreen(BaseScreen[None]):
         self.entries: list[QueueEntry] = []
         self.team = False
         self.reopened = False
+        self.claiming = False  # a `n` is being answered: a second `n` typed meanwhile must not claim a second shop
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -82,12 +108,20 @@ class QueueScreen(BaseScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#queue-table", DataTable)
-        for key in ("status", "shop", "owner", "tier", "last", "flags"):
-            table.add_column(t("queue.col." + key), key=key)
         user = self.telesales.user
         self.team = user is not None and user.role != "order_taker"
+        self._columns()
         self.load()
+
+    def _columns(self) -> None:
+        """The team's view adds whose shop it is; the phone is always there (it is what is dialled)."""
+        table = self.query_one("#queue-table", DataTable)
+        table.clear(columns=True)
+        keys = ["status", "shop", "phone", "owner", "tier", "last", "flags"]
+        if self.team:
+            keys.insert(1, "whose")
+        for key in keys:
+            table.add_column(t("queue.col." + key), key=key)
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -99,6 +133,9 @@ class QueueScreen(BaseScreen[None]):
         # Esc leads back to the lead's dashboard; an order taker's queue is their home and has nothing under it
         if action == "back":
             return len(self.app.screen_stack) > 2
+        if action == "release":  # a shift lead's key: an order taker cannot take a colleague's shop away
+            user = self.telesales.user
+            return user is not None and user.role in LEAD_ROLES
         return True
 
     def action_back(self) -> None:
@@ -106,6 +143,7 @@ class QueueScreen(BaseScreen[None]):
 
     def action_toggle_team(self) -> None:
         self.team = not self.team
+        self._columns()
         self.load()
 
     def database_back(self) -> None:
@@ -124,25 +162,30 @@ class QueueScreen(BaseScreen[None]):
         table = self.query_one("#queue-table", DataTable)
         selected = table.cursor_row
         table.clear()
+        user = self.telesales.user
+        me = user.login if user else None
         for e in entries:
             due = e.due_at.astimezone(zone).strftime("%H:%M") if e.due_at else ""
             last = e.last_order.strftime("%m-%d") if e.last_order else "-"
-            table.add_row(
-                status_text(e, due),
+            cells = [
+                status_text(e, due, me),
                 Text(e.name),
+                Text(e.phone or ""),
                 Text(e.owner or ""),
                 Text(str(e.tier), justify="right"),
                 Text(last),
                 flags_text(e),
-                key=e.customer,
-            )
+            ]
+            if self.team:
+                cells.insert(1, Text(e.operator or "-"))
+            table.add_row(*cells, key=e.customer)
         if entries:
             table.move_cursor(row=min(selected, len(entries) - 1))
         done, due_count = queue_progress(entries)
         scope = t("queue.scope_team") if self.team else t("queue.scope_mine")
-        self.query_one("#queue-progress", Static).update(
-            Text(t("queue.progress", done=done, due=due_count, scope=scope))
-        )
+        progress = Text(t("queue.progress", done=done, due=due_count, scope=scope))
+        progress.append_text(cutoff_note(entries, now()))
+        self.query_one("#queue-progress", Static).update(progress)
         self.query_one("#queue-empty").set_class(not entries, "shown")
         table.focus()
         self._reopen_pending()
@@ -199,6 +242,12 @@ class QueueScreen(BaseScreen[None]):
         if not self.entries or table.cursor_row < 0:
             return
         entry = self.entries[table.cursor_row]
+        user = self.telesales.user
+        if entry.in_call_by is not None and not entry.done and (user is None or entry.in_call_by != user.login):
+            since = entry.since.strftime("%H:%M") if entry.since else ""
+            name = entry.in_call_name or entry.in_call_by
+            self.notify(t("queue.in_call_refused", shop=entry.name, name=name, since=since), severity="warning")
+            return
         self._open(entry.customer, entry)
 
     @on(DataTable.RowSelected, "#queue-table")
@@ -206,11 +255,53 @@ class QueueScreen(BaseScreen[None]):
         self.action_open_selected()
 
     def action_open_next(self) -> None:
-        entry = next_due(self.entries, now())
-        if entry is None:
-            self.notify(t("queue.none_due"))
+        """The next call due, claimed in the database first: two terminals pressing `n` at the same moment get
+        two different shops, and a shop in another order taker's call is skipped."""
+        user = self.telesales.user
+        if self.claiming or user is None:
             return
-        self._open(entry.customer, entry)
+        self.claiming = True
+        self.claim_next_call(user.login)
+
+    @db_worker("claim", exclusive=False)
+    def claim_next_call(self, operator: str) -> None:
+        app = self.telesales
+        try:
+            entry = claim_next(app.engine, app.settings, operator, team=self.team)
+        finally:
+            self.claiming = False
+        self.post_message(NextClaimed(entry))
+
+    @on(NextClaimed)
+    def _next_claimed(self, message: NextClaimed) -> None:
+        if message.entry is None:
+            self.notify(t("queue.none_due"))
+            self.load()
+            return
+        if not self.is_current:  # a call or dialog opened meanwhile: the claim lapses unless renewed
+            return
+        self._open(message.entry.customer, message.entry)
+
+    def action_release(self) -> None:
+        table = self.query_one("#queue-table", DataTable)
+        user = self.telesales.user
+        if not self.entries or table.cursor_row < 0 or user is None:
+            return
+        entry = self.entries[table.cursor_row]
+        self.release_shop(entry.customer, entry.name, user.login)
+
+    @db_worker("release")
+    def release_shop(self, code: str, shop: str, actor: str) -> None:
+        claim = lead_release(self.telesales.engine, code, actor)
+        self.post_message(ClaimReleased(shop, claim.name if claim is not None else None))
+
+    @on(ClaimReleased)
+    def _released(self, message: ClaimReleased) -> None:
+        if message.holder is None:
+            self.notify(t("queue.not_held", shop=message.shop))
+        else:
+            self.notify(t("queue.released", shop=message.shop, name=message.holder))
+        self.load()
 
     def _open(self, code: str, entry: QueueEntry | None) -> None:
         from tui.screens.call import CallScreen
