@@ -167,3 +167,34 @@ async def test_a_call_opened_on_a_shop_held_elsewhere_goes_back_saying_who(engin
         with engine.connect() as conn:
             mine = conn.execute(select(Call.id).where(Call.operator == "demo")).all()  # type: ignore[arg-type]
         assert mine == []
+
+
+async def test_a_lead_frees_a_shop_held_by_a_dead_terminal(engine: Engine, tmp_path: Path) -> None:
+    ensure_demo(engine, ZONE, size=SIZES["small"], seed=1)
+    settings = Settings()
+    url = engine.url.render_as_string(hide_password=False)
+    shop = call_queue(engine, settings)[0].customer
+    assert run_cli("--db", url, "calls", "start", shop, "--operator", "zhang").exit_code == 0
+    app = TelesalesApp(engine, settings, drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"lead", "enter", *"0000", "enter")
+        await settle(pilot, lambda: type(app.screen).__name__ == "DashboardScreen")
+        await pilot.press("q")
+        await settle(pilot, lambda: isinstance(app.screen, QueueScreen) and bool(app.screen.entries))
+        queue = app.screen
+        assert isinstance(queue, QueueScreen)
+        row = next(i for i, e in enumerate(queue.entries) if e.customer == shop)
+        assert queue.entries[row].in_call_by == "zhang"
+        queue.query_one("#queue-table").move_cursor(row=row)  # type: ignore[attr-defined]
+        await pilot.press("u")
+        await settle(pilot, lambda: "已释放" in shown(app) and "小张" in shown(app))
+        await settle(pilot, lambda: next(e for e in queue.entries if e.customer == shop).in_call_by is None)
+    assert next(e for e in call_queue(engine, settings) if e.customer == shop).in_call_by is None
+
+
+async def test_an_order_taker_cannot_free_a_colleagues_shop(demo_engine: Engine, tmp_path: Path) -> None:
+    app = TelesalesApp(demo_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await sign_in_to_queue(pilot)
+        assert queue.check_action("release", ()) is False
+        assert "释放" not in shown(app)
