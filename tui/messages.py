@@ -8,7 +8,7 @@ a worker that raises ends in `BaseScreen.on_worker_state_changed`, the one place
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -175,6 +175,7 @@ class WeekOrdersLoaded(Reply):
     """The shop's orders placed for this week so far (an amend instead of a second order)."""
 
     orders: list[PlacedOrder]
+    names: dict[str, str] = field(default_factory=dict)  # login -> name of who placed them
 
 
 @dataclass

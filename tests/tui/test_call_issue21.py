@@ -145,6 +145,7 @@ async def test_a_shop_that_ordered_says_so_amends_that_order_and_a_second_order_
         assert isinstance(call, CallScreen)
         top = plain(call.query_one("#week-orders", Static).content)
         assert f"本周已下单 #{first.order_id} · 3条" in top
+        assert "小王" in top and "demo" not in top  # who placed it, by name
         await pilot.press("f12")  # amend: the order's lines come into the draft
         await pilot.pause()
         assert call.draft is not None and [(x.code, x.qty) for x in call.draft.lines] == [(code, 3)]

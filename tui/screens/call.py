@@ -31,6 +31,7 @@ from orders.matching import Candidate
 from orders.placement import PlacedOrder, cutoff_state, orders_for_week
 from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
+from orders.shop_week import week_orders
 from scripts_lib.render import RenderedStep
 from tui.i18n import language, t, weekday
 from tui.keys import bind
@@ -93,6 +94,7 @@ class CallScreen(BaseScreen[None]):
         super().__init__()
         self.amend_id = amend  # opened from "my orders" to amend this order: its lines load into the draft
         self.week_orders: list[PlacedOrder] = []  # this shop's orders already placed for the week
+        self.week_order_names: dict[str, str] = {}  # who placed them: login -> name, for 「09:41 小王」
         self.amending: PlacedOrder | None = None  # F5 amends this order instead of placing a new one
         self._limits_of: tuple[tuple[str, int], ...] | None = None  # the draft the limits were last read for
         self.code = code
@@ -283,11 +285,16 @@ class CallScreen(BaseScreen[None]):
     @db_worker("week-orders")
     def load_week_orders(self) -> None:
         app = self.telesales
-        self.post_message(WeekOrdersLoaded(orders_for_week(app.engine, self.code, today(app.settings.zone))))
+        placed = orders_for_week(app.engine, self.code, today(app.settings.zone))
+        names = (
+            {o.operator: o.operator_name for o in week_orders(app.engine, app.settings, self.code)} if placed else {}
+        )
+        self.post_message(WeekOrdersLoaded(placed, names))
 
     @on(WeekOrdersLoaded)
     def _week_orders_loaded(self, message: WeekOrdersLoaded) -> None:
         self.week_orders = message.orders
+        self.week_order_names = message.names
         if self.amend_id is not None:
             order = next((o for o in message.orders if o.order_id == self.amend_id), None)
             self.amend_id = None
@@ -312,7 +319,14 @@ class CallScreen(BaseScreen[None]):
         for order in self.week_orders:
             at = order.placed_at.astimezone(zone).strftime("%H:%M")
             out.append(
-                t("call.week_order", id=order.order_id, cartons=order.cartons, time=at, operator=order.operator) + "  ",
+                t(
+                    "call.week_order",
+                    id=order.order_id,
+                    cartons=order.cartons,
+                    time=at,
+                    operator=self.week_order_names.get(order.operator, order.operator),
+                )
+                + "  ",
                 style="bold green",
             )
         if self.amending is not None:
