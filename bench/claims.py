@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-os.environ["TELESALES_NOW"] = "2026-11-23T09:00:00+08:00"  # before anything reads the clock (and the clock the cached demos are built at)
+os.environ["TELESALES_NOW"] = "2026-11-23T09:00:00+08:00"  # before the clock is read; demos built at it
 
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlmodel import col
@@ -129,7 +129,16 @@ def open_call(engine: Engine, shared: Shared, login: str) -> tuple[str, int, int
     return entry.customer, entry.customer_id, call_id, claimed - t0, opened - t0, claimed
 
 
-def terminal(engine: Engine, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
+def terminal(url: str, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
+    """One order taker's terminal: its own engine and connection pool, as each terminal of a centre has."""
+    engine = make_engine(url)
+    try:
+        work(engine, shared, login, limit, tally, seed)
+    finally:
+        engine.dispose()
+
+
+def work(engine: Engine, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
     settings = shared.settings
     rng = random.Random(seed)
     while True:
@@ -271,10 +280,10 @@ def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int, 
     before = double_orders(engine, day)  # the demo's own history of this week, not the terminals' doing
     # Baseline: one terminal alone for a few shops, so contention's cost is visible beside it.
     alone = Tally()
-    terminal(engine, shared, logins[0], alone_shops, alone, seed)
+    terminal(url, shared, logins[0], alone_shops, alone, seed)
     tally = Tally(claimed=alone.claimed)
     threads = [
-        threading.Thread(target=terminal, args=(engine, shared, login, shops, tally, seed + n))
+        threading.Thread(target=terminal, args=(url, shared, login, shops, tally, seed + n))
         for n, login in enumerate(logins)
     ]
     start = time.perf_counter()
