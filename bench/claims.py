@@ -1,19 +1,41 @@
 """Many terminals working one day of the demo at once: one shop, one call, and nothing counted twice.
 
-    .venv/bin/python -m bench.claims [--terminals N] [--shops N] [--size small|large] [--seed N]
+    .venv/bin/python -m bench.claims [--terminals N] [--shops N] [--alone N] [--size small|large] [--seed N]
                                      [--pg-url ADMIN_URL] [--sqlite-only|--pg-only]
 
-Each terminal is a thread with its own order-taker login (`orders.users.add_user`). It loops as an order taker
-does on `n`: `orders.calls.claim_next` (team list) claims the next shop, `start_call` opens the call, then for
-most shops (80 %) the shop's last order from its history is placed through `orders.placement.place_order` (a
-line refused by quota or supply is dropped and the rest placed again, as the order taker would offer), and
-`finish_call` records `ordered`; the others are recorded `no_answer` or `refused`. The run stops when the day's
-list is done or `--shops` shops have been claimed. PostgreSQL gets `--terminals` (default 50) on a fresh
-scratch database, SQLite 5 on a fresh file; the demo is built through `tui.demo.ensure_demo`.
+Each terminal is a thread with its own order-taker login (`orders.users.add_user`) and its own engine. It loops
+as an order taker does on `n`: `orders.calls.claim_next` (team list) claims the next shop, then the call opens
+as `tui/screens/call.py` opens it (`start_call`, `load_call_view` + `load_shop`, the script, the week's
+orders); for most shops (80 %) the shop's last order from its history is placed through
+`orders.placement.place_order` (a line refused by quota or supply is dropped and the rest placed again, as the
+order taker would offer), and `finish_call` records `ordered`; the others are recorded `no_answer` or
+`refused`. The run stops when the day's list is done or `--shops` shops have been claimed. The day is the
+demo's busiest order day (845 shops on the large demo). PostgreSQL gets `--terminals` (default 50) on a
+scratch copy of a template database built once (`telesales_bench_SIZE_seedN`), SQLite 5 on a copy of the file
+built once in /tmp/telesales-bench/ (the one `bench/tui.py` uses).
 
 Printed: shops claimed twice at once (two terminals' claims of one shop overlapping in time: must be 0),
-orders counted twice (a shop with two placed orders for the week: must be 0), claim_next p50/p99 in ms,
-and shops per second. Baseline in the same run: one terminal alone for the first shops, before the others start.
+orders counted twice (a shop with two placed orders for the week: must be 0), claim_next p50/p99, `n` to call
+(what a terminal waits from `n` to its call's data read: the claim plus the call screen's first reads) p50/p99,
+and shops per second. Baseline in the same run: one terminal alone for the first `--alone` shops (20), before
+the others start; the ratio under load is printed beside it (p50 / p99).
+
+The terminals are threads of one Python process with no pause between calls, sharing the machine's cores with
+the database: under load the figures are mostly waiting for the GIL and the CPU, not for locks (a real
+terminal has its own PC and calls a shop every few minutes). Throughput is the figure to set against a
+centre's need: 50 order takers at 80-150 shops a shift ask for well under 1 shop/s.
+
+Measured on 2 cores (the large demo, seed 1; template and file already built):
+`.venv/bin/python -m bench.claims --pg-only --shops 600` (PostgreSQL, 50 terminals, 98 s): claimed twice 0,
+counted twice 0; claim_next alone p50 36 ms, p99 67 ms; with 50 p50 2,700 ms, p99 10,212 ms (74.5x / 152.7x);
+`n` to call alone p50 90 ms, p99 135 ms; with 50 p50 5,900 ms, p99 13,905 ms (65.4x / 102.8x); 580 shops, 476
+orders in 89.3 s, 6.5 shops/s. `.venv/bin/python -m bench.claims --sqlite-only --shops 600` (SQLite, 5
+terminals, 96 s): claimed twice 0, counted twice 0; claim_next alone p50 19 ms, p99 45 ms; with 5 p50 116 ms,
+p99 413 ms (6.0x / 9.1x); `n` to call alone p50 170 ms, p99 240 ms; with 5 p50 578 ms, p99 2,059 ms (3.4x /
+8.6x); 580 shops, 447 orders in 89.2 s, 6.5 shops/s. Before the claim was made lean (same machine, --shops 200
+on PostgreSQL, 60 on SQLite): claim_next alone 105 ms (PostgreSQL) and 132 ms (SQLite); with 50 on PostgreSQL
+p50 7,318 ms, p99 32,606 ms and a terminal timed out waiting for a connection; with 5 on SQLite p50 349 ms,
+p99 757 ms.
 """
 
 from __future__ import annotations
@@ -22,6 +44,7 @@ import argparse
 import itertools
 import os
 import random
+import shutil
 import tempfile
 import threading
 import time
@@ -31,7 +54,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-os.environ["TELESALES_NOW"] = "2026-11-23T09:00:00+08:00"  # before anything reads the clock
+os.environ["TELESALES_NOW"] = "2026-11-23T09:00:00+08:00"  # before the clock is read; demos built at it
 
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlmodel import col
@@ -39,15 +62,22 @@ from sqlmodel import col
 from db import migrate
 from db.engine import make_engine
 from db.models import Customer, HistoryLine, Order, Product
+from orders.call_view import load_call_view
 from orders.calls import claim_next, finish_call, start_call
-from orders.clock import week_of
-from orders.placement import OrderRefused, place_order
+from orders.clock import today, week_of
+from orders.match_data import load_shop
+from orders.placement import OrderRefused, orders_for_week, place_order
+from orders.script_context import prepare_script
 from orders.settings import Settings
+from orders.suggest import Season
+from orders.suggest_data import load_season
 from orders.users import add_user
+from scripts_lib.loader import ScriptLibrary
 from tui.demo import SIZES, ensure_demo
 
 ZONE = ZoneInfo("Asia/Shanghai")
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CACHE = Path("/tmp/telesales-bench")  # SQLite demos shared with bench/tui.py and bench/suggest_backtest.py
 
 
 @dataclass
@@ -57,9 +87,19 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
     claims: list[tuple[int, str, float, float]] = field(default_factory=list)  # shop, who, held from, held to
     claim_ms: list[float] = field(default_factory=list)
+    open_ms: list[float] = field(default_factory=list)  # `n` pressed -> the call screen's data read
     claimed: int = 0
     orders: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Shared:
+    """What the app loads once per terminal rather than per call (`tui/app.py`: the season; the scripts)."""
+
+    settings: Settings
+    season: Season
+    scripts: ScriptLibrary
 
 
 def busiest_day(engine: Engine) -> date:
@@ -90,30 +130,64 @@ def last_order(engine: Engine, customer_id: int) -> list[tuple[str, int]]:
     return [(code, int(qty)) for code, qty in rows]
 
 
-def terminal(engine: Engine, settings: Settings, login: str, limit: int, tally: Tally, seed: int) -> None:
+def open_call(engine: Engine, shared: Shared, login: str) -> tuple[str, int, int, float, float, float] | None:
+    """What a terminal waits for between pressing `n` and having its call open: the claim, then what
+    `tui/screens/call.py` reads when it opens (`start_call`, `load_call_view` + `load_shop`, the script,
+    the week's orders). The screen runs those reads in three workers at once; here they run one after the
+    other, which under the GIL costs about the same. Returns (shop code, shop id, call id, claim s, open s,
+    the moment the claim was won)."""
+    settings = shared.settings
+    t0 = time.perf_counter()
+    entry = claim_next(engine, settings, login, team=True)
+    claimed = time.perf_counter()
+    if entry is None:
+        return None
+    call_id = start_call(engine, entry.customer, login, settings)
+    load_call_view(engine, settings, entry.customer, season=shared.season, lang="zh")
+    load_shop(engine, entry.customer)
+    prepare_script(engine, shared.scripts, entry.customer, settings=settings, operator=login, lang="zh")
+    orders_for_week(engine, entry.customer, today(settings.zone))
+    opened = time.perf_counter()
+    return entry.customer, entry.customer_id, call_id, claimed - t0, opened - t0, claimed
+
+
+def terminal(url: str, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
+    """One order taker's terminal: its own engine and connection pool, as each terminal of a centre has."""
+    engine = make_engine(url)
+    try:
+        work(engine, shared, login, limit, tally, seed)
+    finally:
+        engine.dispose()
+
+
+def work(engine: Engine, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
+    settings = shared.settings
     rng = random.Random(seed)
     while True:
         with tally.lock:
             if tally.claimed >= limit:
                 return
-        t0 = time.perf_counter()
-        entry = claim_next(engine, settings, login, team=True)
-        took = time.perf_counter() - t0
-        if entry is None:
-            return
-        held_from = time.perf_counter()
-        with tally.lock:
-            tally.claim_ms.append(took * 1000)
-            tally.claimed += 1
+            tally.claimed += 1  # reserved before claiming, so `--shops` caps what is claimed, not overshoots
         try:
-            call_id = start_call(engine, entry.customer, login, settings)
+            opened = open_call(engine, shared, login)
+        except Exception as exc:  # a bench reports what broke and goes on, rather than hiding the other figures
+            with tally.lock:
+                tally.errors.append(f"{login} open: {type(exc).__name__}: {exc}")
+            continue
+        if opened is None:
+            return
+        code, customer_id, call_id, claim_s, open_s, held_from = opened
+        with tally.lock:
+            tally.claim_ms.append(claim_s * 1000)
+            tally.open_ms.append(open_s * 1000)
+        try:
             roll = rng.random()
             if roll < 0.8:
-                lines = last_order(engine, entry.customer_id) or [("", 0)]
+                lines = last_order(engine, customer_id) or [("", 0)]
                 placed = False
                 while lines and lines[0][0]:
                     try:
-                        place_order(engine, settings, entry.customer, lines, operator=login, call_id=call_id)
+                        place_order(engine, settings, code, lines, operator=login, call_id=call_id)
                         placed = True
                         break
                     except OrderRefused as exc:
@@ -126,12 +200,12 @@ def terminal(engine: Engine, settings: Settings, login: str, limit: int, tally: 
                 outcome = "no_answer" if roll < 0.93 else "refused"
             held_to = time.perf_counter()
             finish_call(engine, settings, call_id, outcome)
-        except Exception as exc:  # a bench reports what broke and goes on, rather than hiding the other figures
+        except Exception as exc:
             with tally.lock:
-                tally.errors.append(f"{login} {entry.customer}: {type(exc).__name__}: {exc}")
+                tally.errors.append(f"{login} {code}: {type(exc).__name__}: {exc}")
             continue
         with tally.lock:
-            tally.claims.append((entry.customer_id, login, held_from, held_to))
+            tally.claims.append((customer_id, login, held_from, held_to))
 
 
 def overlaps(claims: list[tuple[int, str, float, float]]) -> int:
@@ -164,15 +238,63 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int) -> None:
-    engine = make_engine(url)
-    t0 = time.perf_counter()
+def sqlite_demo(size: str, seed: int) -> Path:
+    """The demo as a SQLite file, built once into /tmp/telesales-bench/ (the large seed-1 file is the one
+    `bench/tui.py` and `bench/suggest_backtest.py` build and use), and copied for every run: a run places
+    orders, and the next must start from the same day."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    source = CACHE / f"{size}-seed{seed}.db"
+    engine = make_engine(f"sqlite:///{source}")
     migrate.upgrade(engine)
     ensure_demo(engine, ZONE, size=SIZES[size], seed=seed)
-    built = time.perf_counter() - t0
+    engine.dispose()  # checkpoints the WAL, so the file alone is the whole database
+    copy = Path(tempfile.mkdtemp(prefix="telesales-bench-claims-")) / source.name
+    shutil.copyfile(source, copy)
+    return copy
+
+
+def pg_demo(admin_url: str, size: str, seed: int) -> str:
+    """A scratch PostgreSQL database holding the demo: copied (CREATE DATABASE … TEMPLATE) from one built once
+    and kept beside it (`telesales_bench_SIZE_seedN`), since building the large demo takes minutes. Returns
+    the scratch database's name; the caller drops it."""
+    template = f"telesales_bench_{size}_seed{seed}"
+    base = admin_url.rsplit("/", 1)[0]
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": template}).first()
+            if exists is None:
+                conn.execute(text(f'CREATE DATABASE "{template}"'))
+        built = make_engine(f"{base}/{template}")
+        migrate.upgrade(built)
+        ensure_demo(built, ZONE, size=SIZES[size], seed=seed)
+        built.dispose()  # a template must have no connection while it is copied
+        name = f"bench_claims_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+    return name
+
+
+def figures(values: list[float]) -> str:
+    return f"p50 {percentile(values, 0.5):.0f} ms, p99 {percentile(values, 0.99):.0f} ms"
+
+
+def ratio(loaded: list[float], alone: list[float], q: float) -> str:
+    base = percentile(alone, q)
+    return f"{percentile(loaded, q) / base:.1f}x" if base > 0 else "n/a"
+
+
+def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int, alone_shops: int) -> None:
+    engine = make_engine(url)
+    migrate.upgrade(engine)  # the cached demo may predate the newest migration
     day = busiest_day(engine)
     os.environ["TELESALES_NOW"] = datetime(day.year, day.month, day.day, 9, 0, tzinfo=ZONE).isoformat()
     settings = Settings(timezone="Asia/Shanghai")
+    with engine.connect() as conn:
+        season = load_season(conn, week_of(day))
+    shared = Shared(settings, season, ScriptLibrary(settings.scripts_dir))
     logins = [f"bench{i:02d}" for i in range(terminals)]
     for login in logins:
         add_user(engine, login, f"终端{login[-2:]}", "order_taker", "0000")
@@ -180,10 +302,10 @@ def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int) 
     before = double_orders(engine, day)  # the demo's own history of this week, not the terminals' doing
     # Baseline: one terminal alone for a few shops, so contention's cost is visible beside it.
     alone = Tally()
-    terminal(engine, settings, logins[0], min(10, shops), alone, seed)
+    terminal(url, shared, logins[0], alone_shops, alone, seed)
     tally = Tally(claimed=alone.claimed)
     threads = [
-        threading.Thread(target=terminal, args=(engine, settings, login, shops, tally, seed + n))
+        threading.Thread(target=terminal, args=(url, shared, login, shops, tally, seed + n))
         for n, login in enumerate(logins)
     ]
     start = time.perf_counter()
@@ -193,19 +315,26 @@ def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int) 
         th.join()
     wall = time.perf_counter() - start
     worked = len(tally.claims)
-    print(f"{label}: {terminals} terminals, {size} demo (built in {built:.0f} s), day {day}")
+    print(f"{label}: {terminals} terminals, {size} demo, day {day}, {shops} shops claimed at most")
     print(f"  shops claimed twice at once: {overlaps(alone.claims + tally.claims)}")
     print(
         f"  orders counted twice (a shop with two orders this week): {double_orders(engine, day) - before}"
         f" (the demo itself had {before})"
     )
+    print(f"  claim_next    alone ({len(alone.claim_ms)} shops): {figures(alone.claim_ms)}")
     print(
-        f"  claim_next alone: p50 {percentile(alone.claim_ms, 0.5):.0f} ms; "
-        f"with {terminals}: p50 {percentile(tally.claim_ms, 0.5):.0f} ms, p99 {percentile(tally.claim_ms, 0.99):.0f} ms"
+        f"                with {terminals}: {figures(tally.claim_ms)}"
+        f" ({ratio(tally.claim_ms, alone.claim_ms, 0.5)} / {ratio(tally.claim_ms, alone.claim_ms, 0.99)})"
+    )
+    print(f"  n to call     alone: {figures(alone.open_ms)}")
+    print(
+        f"                with {terminals}: {figures(tally.open_ms)}"
+        f" ({ratio(tally.open_ms, alone.open_ms, 0.5)} / {ratio(tally.open_ms, alone.open_ms, 0.99)})"
     )
     print(f"  {worked} shops worked, {tally.orders} orders in {wall:.1f} s: {worked / wall:.1f} shops/s")
-    if tally.errors:
-        print(f"  errors: {len(tally.errors)}, first: {tally.errors[0]}")
+    if tally.errors or alone.errors:
+        errors = alone.errors + tally.errors
+        print(f"  errors: {len(errors)}, first: {errors[0]}")
     engine.dispose()
 
 
@@ -213,6 +342,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--terminals", type=int, help="default 50 on PostgreSQL, 5 on SQLite")
     parser.add_argument("--shops", type=int, default=300, help="stop after this many shops claimed")
+    parser.add_argument("--alone", type=int, default=20, help="shops the lone terminal works first (the baseline)")
     parser.add_argument("--size", choices=sorted(SIZES), default="large")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pg-url", default=PG_ADMIN, help="an admin URL; a scratch database is made beside it")
@@ -221,18 +351,18 @@ def main() -> int:
     only.add_argument("--pg-only", action="store_true")
     args = parser.parse_args()
     if not args.pg_only:
-        with tempfile.TemporaryDirectory() as folder:
-            url = f"sqlite:///{Path(folder) / 'claims.db'}"
-            run("SQLite", url, args.terminals or 5, args.shops, args.size, args.seed)
+        copy = sqlite_demo(args.size, args.seed)
+        try:
+            run("SQLite", f"sqlite:///{copy}", args.terminals or 5, args.shops, args.size, args.seed, args.alone)
+        finally:
+            shutil.rmtree(copy.parent, ignore_errors=True)
     if not args.sqlite_only:
-        name = f"bench_claims_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        name = pg_demo(args.pg_url, args.size, args.seed)
         try:
             url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-            run("PostgreSQL", url, args.terminals or 50, args.shops, args.size, args.seed)
+            run("PostgreSQL", url, args.terminals or 50, args.shops, args.size, args.seed, args.alone)
         finally:
+            admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()

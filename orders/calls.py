@@ -54,10 +54,10 @@ from db.engine import write_transaction
 from db.models import CALL_OUTCOMES, AuditLog, Call, Customer, PlannedCall, Ticket
 from orders.calendar import WorkingCalendar, day_bounds, next_opening
 from orders.call_errors import CallError
-from orders.claims import InCall, active_claims, drop_own, take
+from orders.claims import InCall, active_claims, drop_own, nobody_else_claiming, take
 from orders.clock import now, today, week_of
-from orders.placement import cutoff_for, cutoff_state
-from orders.retention import is_retention_risk, load_occasions
+from orders.placement import CutoffState, cutoff_for, cutoff_state
+from orders.retention import Occasions, is_retention_risk, load_occasions
 from orders.scope import CustomerScope, chunks
 from orders.settings import Settings
 from orders.shop_week import ordered_in_week
@@ -224,26 +224,34 @@ def call_queue(
     Everything is read in a handful of set-wise queries bounded by the day's customers (history only for the
     last 16 weeks), so the list of a thousand shops on a database of millions of history lines opens at once.
     """
+    with engine.connect() as conn:
+        return _queue(conn, settings, day or today(settings.zone), operator, facts=True)
+
+
+def _queue(conn: Connection, settings: Settings, day: date, operator: str | None, *, facts: bool) -> list[QueueEntry]:
+    """The queue's rule (who is listed, status, done, rank), with or without the facts the order taker reads on
+    a row but that neither list nor rank depend on: the retention counts and last order (the history, most of
+    the queue's time) and the open tickets. `claim_next` reads it without them on every `n` of fifty
+    terminals, and fills them in for the one shop it claimed (`_with_facts`)."""
     zone = settings.zone
-    day = day or today(zone)
     start, end = day_bounds(day, zone)
     at = now()
     week = week_of(day)
-    with engine.connect() as conn:
-        listed = listed_customers(conn, day, zone, operator, settings=settings, at=at)
-        day_ids, callbacks, planned, extra = listed.day_ids, listed.callbacks, listed.planned, listed.extra
-        rows = conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(day_ids))).all()
-        people = {p.id: p for p in map(_person, rows)}
-        for chunk in chunks(extra):
-            for row in conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(chunk))):
-                person = _person(row)
-                people[person.id] = person
-        scope = CustomerScope(day_ids, extra)
-        last_today = _last_calls_today(conn, people.keys(), start, end)
-        occasions = load_occasions(conn, scope, people.keys(), day, zone)
-        tickets = _open_tickets(conn, scope)
-        claims = active_claims(conn, people.keys(), now(), settings)
+    listed = listed_customers(conn, day, zone, operator, settings=settings, at=at)
+    day_ids, callbacks, planned, extra = listed.day_ids, listed.callbacks, listed.planned, listed.extra
+    rows = conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(day_ids))).all()
+    people = {p.id: p for p in map(_person, rows)}
+    for chunk in chunks(extra):
+        for row in conn.execute(select(*_CUSTOMER_COLS).where(col(Customer.id).in_(chunk))):
+            person = _person(row)
+            people[person.id] = person
+    scope = CustomerScope(day_ids, extra)
+    last_today = _last_calls_today(conn, people.keys(), start, end)
+    occasions = load_occasions(conn, scope, people.keys(), day, zone) if facts else {}
+    tickets = _open_tickets(conn, scope) if facts else {}
+    claims = active_claims(conn, people.keys(), now(), settings)
     key_tier = settings.key_customer_tier
+    cutoffs: dict[int, CutoffState] = {}
     entries: list[QueueEntry] = []
     for cid, person in people.items():
         callback = callbacks.get(cid)
@@ -258,8 +266,10 @@ def call_queue(
             # Done: called today and nothing promised for later today. A planned call still owed after a final
             # outcome today was planned after that call (a final call settles the plan), so it is still to do.
             done = outcome is not None and callback is None and (plan is None or outcome in CALLBACK_OUTCOMES)
-        occ = occasions[cid]
-        cutoff = cutoff_state(week, person.order_weekday, at, settings)
+        occ = occasions.get(cid, Occasions())
+        if person.order_weekday not in cutoffs:  # one per weekday, not per shop: a quarter of the queue's time
+            cutoffs[person.order_weekday] = cutoff_state(week, person.order_weekday, at, settings)
+        cutoff = cutoffs[person.order_weekday]
         claim = claims.get(cid)
         entries.append(
             QueueEntry(
@@ -275,11 +285,7 @@ def call_queue(
                 status=outcome or "to_call",
                 done=done,
                 key_customer=person.tier >= key_tier,
-                last_order=occ.last_order,
-                open_tickets=tickets.get(cid, 0),
-                retention_risk=is_retention_risk(occ.recent, occ.earlier),
-                recent_orders=occ.recent,
-                earlier_orders=occ.earlier,
+                **_facts(occ, tickets.get(cid, 0)),
                 overdue=callback is not None and callback < at,
                 cutoff_at=cutoff.cutoff_at,
                 cutoff_passed=cutoff.passed,
@@ -292,6 +298,26 @@ def call_queue(
         )
     entries.sort(key=lambda e: calling_rank(e, key_tier))
     return entries
+
+
+def _facts(occ: Occasions, open_tickets: int) -> dict[str, Any]:
+    """A queue entry's facts for the order taker, from the shop's occasions and open tickets: one place, so a
+    row of the list and the shop `claim_next` hands out say the same."""
+    return {
+        "last_order": occ.last_order,
+        "open_tickets": open_tickets,
+        "retention_risk": is_retention_risk(occ.recent, occ.earlier),
+        "recent_orders": occ.recent,
+        "earlier_orders": occ.earlier,
+    }
+
+
+def _with_facts(conn: Connection, entry: QueueEntry, day: date, zone: ZoneInfo) -> QueueEntry:
+    """The entry with the facts `_queue(facts=False)` left out, read for its one shop as `call_queue` reads
+    them for all (the same functions, on a one-shop scope)."""
+    scope = CustomerScope.one(entry.customer_id)
+    occ = load_occasions(conn, scope, [entry.customer_id], day, zone)[entry.customer_id]
+    return replace(entry, **_facts(occ, _open_tickets(conn, scope).get(entry.customer_id, 0)))
 
 
 def _why_listed(callback: datetime | None, plan: _Plan | None) -> tuple[str, datetime | None]:
@@ -343,13 +369,23 @@ def claim_next(engine: Engine, settings: Settings, operator: str, *, team: bool 
     claim, the next one is tried; None when nothing is left to call.
 
     Here beside `next_due` rather than in `orders/claims.py`: it is the queue's rule, and the claims sit below
-    the queue (`start_call` and `call_queue` use them), so importing the queue there would make a cycle."""
-    entries = call_queue(engine, settings, operator=None if team else operator)
+    the queue (`start_call` and `call_queue` use them), so importing the queue there would make a cycle.
+
+    Fifty terminals press `n` all day, so this is kept cheap (`bench/claims.py`): the queue is read once per
+    press and without the facts that do not decide who is next (`_queue(facts=False)`; they are read for the
+    shop won); a shop another terminal is claiming this instant is passed over without waiting for it
+    (`nobody_else_claiming`); and a lost race re-reads the live claims (a table of one row per open call) to
+    skip every shop claimed meanwhile rather than losing one write transaction per shop down the list. The
+    guarantee does not rest on any of that: the claim is one atomic upsert, and `_moved_on` re-checks the shop
+    under it."""
     at = now()
     zone = settings.zone
     day = at.astimezone(zone).date()
     start, end = day_bounds(day, zone)
     who = _check_operator(operator)
+    with engine.connect() as conn:
+        entries = _queue(conn, settings, day, None if team else operator, facts=False)
+    ids = [e.customer_id for e in entries]
     tried: set[int] = set()
     while True:
         entry = next_due((e for e in entries if e.customer_id not in tried), at, me=operator)
@@ -357,25 +393,34 @@ def claim_next(engine: Engine, settings: Settings, operator: str, *, team: bool 
             return None
         tried.add(entry.customer_id)
         with write_transaction(engine) as conn:
+            if not nobody_else_claiming(conn, entry.customer_id):
+                continue  # another terminal is claiming it this instant: it will be theirs, or back in the list
             try:
                 claim = take(conn, entry.customer_id, who, at, settings)
             except InCall:
-                continue
-            if _moved_on(conn, entry, day, start, end):
-                if entry.in_call_by != who:
-                    drop_own(conn, entry.customer_id, who)
-                continue
-        return replace(entry, in_call_by=claim.operator, in_call_name=claim.name, since=claim.since.astimezone(zone))
+                claim = None
+            else:
+                if _moved_on(conn, entry, day, start, end):
+                    if entry.in_call_by != who:
+                        drop_own(conn, entry.customer_id, who)
+                    continue
+        if claim is None:
+            with engine.connect() as conn:
+                held = active_claims(conn, ids, now(), settings)
+            tried.update(cid for cid, c in held.items() if c.operator != who)
+            continue
+        won = replace(entry, in_call_by=claim.operator, in_call_name=claim.name, since=claim.since.astimezone(zone))
+        with engine.connect() as conn:
+            return _with_facts(conn, won, day, zone)
 
 
 def _moved_on(conn: Connection, entry: QueueEntry, day: date, start: datetime, end: datetime) -> bool:
     """Whether the shop was dealt with after the queue was read: another terminal called it (and released its
     claim) in between, so the claim alone does not prove it is still to call. Read under the claim, so no
     terminal can change it meanwhile: ordered for the week, or its last call today is not the one listed."""
-    scope = CustomerScope(select(col(Customer.id)).where(col(Customer.id) == entry.customer_id))
-    if ordered_in_week(conn, day, scope):
+    if ordered_in_week(conn, day, CustomerScope.one(entry.customer_id)):
         return True
-    last = _last_calls_today(conn, [entry.customer_id], start, end).get(entry.customer_id)
+    last = _last_calls_today(conn, [entry.customer_id], start, end, one=entry.customer_id).get(entry.customer_id)
     return (last or "to_call") != entry.status
 
 
@@ -527,11 +572,14 @@ def _planned_due(conn: Connection, start: datetime, end: datetime, operator: str
     return out
 
 
-def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, end: datetime) -> dict[int, str]:
+def _last_calls_today(
+    conn: Connection, ids: Collection[int], start: datetime, end: datetime, *, one: int | None = None
+) -> dict[int, str]:
     """Customer id → outcome of its last finished call started in the day. A day has a few thousand calls at
-    most, read by the `started_at` index and kept only for the queue's customers."""
+    most, read by the `started_at` index and kept only for the queue's customers; `one` (a shop's re-check
+    under its claim, on every `n`) reads only that shop's calls, by the (customer, started_at) index."""
     outcomes: dict[int, str] = {}
-    rows = conn.execute(
+    query = (
         select(col(Call.customer_id), col(Call.outcome))
         .where(
             col(Call.started_at) >= start,
@@ -541,6 +589,9 @@ def _last_calls_today(conn: Connection, ids: Collection[int], start: datetime, e
         )
         .order_by(col(Call.started_at), col(Call.id))
     )
+    if one is not None:
+        query = query.where(col(Call.customer_id) == one)
+    rows = conn.execute(query)
     for cid, outcome in rows:
         if outcome is not None and cid in ids:
             outcomes[int(cid)] = outcome  # ordered by time: the last one wins
@@ -690,12 +741,16 @@ def _ticket_replied(conn: Connection, customer_id: int, call_id: int, who: str, 
         .order_by(col(PlannedCall.due_at), col(PlannedCall.id))
         .limit(1)
     ).first()
-    ticket_id = plan.ticket_id if plan is not None else conn.execute(
-        select(col(Ticket.id))
-        .where(col(Ticket.customer_id) == customer_id, col(Ticket.status).in_(STILL_OPEN))
-        .order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc())
-        .limit(1)
-    ).scalar()
+    ticket_id = (
+        plan.ticket_id
+        if plan is not None
+        else conn.execute(
+            select(col(Ticket.id))
+            .where(col(Ticket.customer_id) == customer_id, col(Ticket.status).in_(STILL_OPEN))
+            .order_by(col(Ticket.opened_at).desc(), col(Ticket.id).desc())
+            .limit(1)
+        ).scalar()
+    )
     if ticket_id is None:
         raise CallError("outcome replied needs an open complaint ticket for this shop, and it has none")
     note_reply(conn, int(ticket_id), at, who, note)

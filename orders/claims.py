@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, case, delete, insert, or_, select
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -130,6 +130,23 @@ def take(conn: Connection, customer_id: int, operator: str, at: datetime, settin
     if not won:
         raise InCall(claim, settings.zone if settings is not None else ZoneInfo(DEFAULT_TIMEZONE))
     return claim
+
+
+_CLAIMING = 21  # the advisory-lock namespace of "a terminal is claiming this shop right now" (issue 21)
+
+
+def nobody_else_claiming(conn: Connection, customer_id: int) -> bool:
+    """Whether no other transaction is in the middle of claiming this shop, checked without waiting.
+
+    On PostgreSQL, a terminal whose `take` meets a row another transaction has just written waits for that
+    transaction to end, only to learn it lost: when fifty terminals press `n` together they all queue behind
+    the first shop of the list, then the second. `claim_next` asks this first (a transaction-scoped advisory
+    lock, tried, released at commit) and moves down the list at once when the answer is no. It decides
+    nothing about who holds the shop: `take` still does, so a yes here is no promise and a no only means try
+    the next shop. SQLite needs none of this: `BEGIN IMMEDIATE` already lets one writer in at a time."""
+    if conn.dialect.name != "postgresql":
+        return True
+    return bool(conn.execute(select(func.pg_try_advisory_xact_lock(_CLAIMING, customer_id))).scalar())
 
 
 def drop_own(conn: Connection, customer_id: int, operator: str) -> None:

@@ -137,8 +137,9 @@ def test_only_a_shift_lead_releases_anothers_claim_and_it_is_audited(shops: Engi
     assert released is not None and released.operator == "wang"
     assert claim_shop(shops, settings, "X1", "li").operator == "li"
     with shops.connect() as conn:
-        audit = conn.execute(select(col(AuditLog.actor), col(AuditLog.detail)).where(
-            col(AuditLog.action) == "claim_released")).all()
+        audit = conn.execute(
+            select(col(AuditLog.actor), col(AuditLog.detail)).where(col(AuditLog.action) == "claim_released")
+        ).all()
     assert [(a, json.loads(d)["holder"]) for a, d in audit] == [("lead", "wang")]
     assert lead_release(shops, "X5", "lead") is None  # nobody held it
 
@@ -163,6 +164,25 @@ def test_two_terminals_pressing_n_at_once_never_get_the_same_shop(shops: Engine,
         assert {got["wang"], got["li"]} == {"X1", "X2"}  # the two first shops of the list, one each
         release_claim(shops, settings, got["wang"], "wang")
         release_claim(shops, settings, got["li"], "li")
+
+
+def test_the_shop_n_hands_out_carries_the_same_facts_as_its_row_in_the_queue(
+    shops: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """`claim_next` reads the queue without the history and tickets, then reads them for the shop it won: the
+    entry it returns must be the queue's row for that shop, claim included."""
+    url = shops.url.render_as_string(hide_password=False)
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "customer_code,order_date,product_code,qty\nX1,2026-11-16,P1,3\nX1,2026-10-05,P1,2\n", encoding="utf-8"
+    )
+    assert run_cli("--db", url, "import", "history", str(history)).exit_code == 0
+    opened = run_cli("--db", url, "ticket", "open", "X1", "--category", "delivery_error", "--text", "少了两条")
+    assert opened.exit_code == 0, opened.stderr
+    entry = claim_next(shops, settings, "wang", team=True)
+    assert entry is not None and entry.customer == "X1"
+    assert (entry.open_tickets, entry.last_order, entry.recent_orders) == (1, date(2026, 11, 16), 2)
+    assert entry == by_code(call_queue(shops, settings))["X1"]
 
 
 def test_a_shop_that_ordered_stays_ordered_whatever_is_recorded_after(
