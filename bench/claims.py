@@ -1,18 +1,19 @@
 """Many terminals working one day of the demo at once: one shop, one call, and nothing counted twice.
 
     .venv/bin/python -m bench.claims [--terminals N] [--shops N] [--alone N] [--size small|large] [--seed N]
-                                     [--pg-url ADMIN_URL] [--sqlite-only|--pg-only]
+                                     [--processes] [--think SECONDS] [--pg-url ADMIN_URL] [--sqlite-only|--pg-only]
 
-Each terminal is a thread with its own order-taker login (`orders.users.add_user`) and its own engine. It loops
-as an order taker does on `n`: `orders.calls.claim_next` (team list) claims the next shop, then the call opens
-as `tui/screens/call.py` opens it (`start_call`, `load_call_view` + `load_shop`, the script, the week's
-orders); for most shops (80 %) the shop's last order from its history is placed through
-`orders.placement.place_order` (a line refused by quota or supply is dropped and the rest placed again, as the
-order taker would offer), and `finish_call` records `ordered`; the others are recorded `no_answer` or
-`refused`. The run stops when the day's list is done or `--shops` shops have been claimed. The day is the
-demo's busiest order day (845 shops on the large demo). PostgreSQL gets `--terminals` (default 50) on a
-scratch copy of a template database built once (`telesales_bench_SIZE_seedN`), SQLite 5 on a copy of the file
-built once in /tmp/telesales-bench/ (the one `bench/tui.py` uses).
+Each terminal is a thread (or with `--processes` a process of its own, as in a centre) with its own order-taker
+login (`orders.users.add_user`) and its own engine. It loops as an order taker does on `n`:
+`orders.calls.claim_next` (team list) claims the next shop, then the call opens as `tui/screens/call.py` opens
+it (`start_call`, `load_call_view` + `load_shop`, the script, the week's orders); for most shops (80 %) the
+shop's last order from its history is placed through `orders.placement.place_order` (a line refused by quota or
+supply is dropped and the rest placed again, as the order taker would offer), and `finish_call` records
+`ordered`; the others are recorded `no_answer` or `refused`. The run stops when the day's list is done or
+`--shops` shops have been claimed. The day is the demo's busiest order day (845 shops on the large demo).
+PostgreSQL gets `--terminals` (default 50) on a scratch copy of a template database built once
+(`telesales_bench_SIZE_seedN`), SQLite 5 on a copy of the file built once in /tmp/telesales-bench/ (the one
+`bench/tui.py` uses).
 
 Printed: shops claimed twice at once (two terminals' claims of one shop overlapping in time: must be 0),
 orders counted twice (a shop with two placed orders for the week: must be 0), claim_next p50/p99, `n` to call
@@ -20,12 +21,23 @@ orders counted twice (a shop with two placed orders for the week: must be 0), cl
 and shops per second. Baseline in the same run: one terminal alone for the first `--alone` shops (20), before
 the others start; the ratio under load is printed beside it (p50 / p99).
 
-The terminals are threads of one Python process with no pause between calls, sharing the machine's cores with
-the database: under load the figures are mostly waiting for the GIL and the CPU, not for locks (a real
-terminal has its own PC and calls a shop every few minutes). Throughput is the figure to set against a
-centre's need: 50 order takers at 80-150 shops a shift ask for well under 1 shop/s.
+By default the terminals are threads of one Python process with no pause between calls, sharing the machine's
+cores with the database: under load the figures are then mostly waiting for the GIL and the CPU, not for locks.
+`--processes` gives each terminal its own interpreter, and `--think S` a pause of about S seconds between
+calls (a real terminal has its own PC and calls a shop every minute or two). Throughput is the figure to set
+against a centre's need: 50 order takers at 80-150 shops a shift ask for well under 1 shop/s.
 
-Measured on 2 cores (the large demo, seed 1; template and file already built):
+Measured on 2 cores (the large demo, seed 1; template and file already built), terminals as processes:
+`.venv/bin/python -m bench.claims --pg-only --processes --shops 600` (PostgreSQL, 50 terminals, no pause):
+claimed twice 0, counted twice 0; claim_next alone p50 34 ms, p99 61 ms; with 50 p50 2,002 ms, p99 3,670 ms
+(58.7x / 59.8x); `n` to call alone p50 81 ms, p99 133 ms, with 50 p50 4,075 ms, p99 6,105 ms (50.3x / 45.8x);
+580 shops, 479 orders in 61.1 s, 9.5 shops/s. The same with `--think 5` (50 terminals, each a call about
+every 5 s, still some ten times a centre's pace; all 50 start with `n` at the same instant): claimed twice 0,
+counted twice 0; claim_next with 50 p50 137 ms, p99 1,965 ms (3.3x / 38.2x); `n` to call p50 289 ms, p99
+3,872 ms (3.0x / 31.3x); 7.8 shops/s. `.venv/bin/python -m bench.claims --sqlite-only --processes --shops 600`
+(SQLite, 5 terminals): claimed twice 0, counted twice 0; claim_next alone p50 17 ms, p99 30 ms, with 5 p50
+87 ms, p99 272 ms (5.1x / 8.9x); `n` to call alone p50 146 ms, p99 169 ms, with 5 p50 639 ms, p99 1,214 ms
+(4.4x / 7.2x); 580 shops, 447 orders in 82.4 s, 7.0 shops/s. As threads of one process:
 `.venv/bin/python -m bench.claims --pg-only --shops 600` (PostgreSQL, 50 terminals, 98 s): claimed twice 0,
 counted twice 0; claim_next alone p50 36 ms, p99 67 ms; with 50 p50 2,700 ms, p99 10,212 ms (74.5x / 152.7x);
 `n` to call alone p50 90 ms, p99 135 ms; with 50 p50 5,900 ms, p99 13,905 ms (65.4x / 102.8x); 580 shops, 476
@@ -42,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import multiprocessing
 import os
 import random
 import shutil
@@ -49,9 +62,11 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 os.environ["TELESALES_NOW"] = "2026-11-23T09:00:00+08:00"  # before the clock is read; demos built at it
@@ -100,6 +115,7 @@ class Shared:
     settings: Settings
     season: Season
     scripts: ScriptLibrary
+    think: float = 0.0  # seconds a terminal talks between two calls (on average; 0: straight to the next `n`)
 
 
 def busiest_day(engine: Engine) -> date:
@@ -151,23 +167,47 @@ def open_call(engine: Engine, shared: Shared, login: str) -> tuple[str, int, int
     return entry.customer, entry.customer_id, call_id, claimed - t0, opened - t0, claimed
 
 
-def terminal(url: str, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
+def terminal(
+    url: str, shared: Shared, login: str, limit: int, tally: Tally, seed: int, reserve: Callable[[], bool] | None = None
+) -> None:
     """One order taker's terminal: its own engine and connection pool, as each terminal of a centre has."""
     engine = make_engine(url)
+
+    def reserve_here() -> bool:
+        with tally.lock:
+            if tally.claimed >= limit:
+                return False
+            tally.claimed += 1  # reserved before claiming, so `--shops` caps what is claimed, not overshoots
+            return True
+
     try:
-        work(engine, shared, login, limit, tally, seed)
+        work(engine, shared, login, reserve or reserve_here, tally, seed)
     finally:
         engine.dispose()
 
 
-def work(engine: Engine, shared: Shared, login: str, limit: int, tally: Tally, seed: int) -> None:
+def terminal_process(url: str, shared: Shared, login: str, limit: int, seed: int, claimed: Any, out: Any) -> None:
+    """A terminal as a process of its own (`--processes`), as in a centre: no interpreter lock shared with
+    the other terminals. The cap on shops is a counter shared by all; the figures go back through `out`."""
+
+    def reserve() -> bool:
+        with claimed.get_lock():
+            if claimed.value >= limit:
+                return False
+            claimed.value += 1
+            return True
+
+    tally = Tally()
+    terminal(url, shared, login, limit, tally, seed, reserve)
+    out.put((tally.claims, tally.claim_ms, tally.open_ms, tally.orders, tally.errors))
+
+
+def work(engine: Engine, shared: Shared, login: str, reserve: Callable[[], bool], tally: Tally, seed: int) -> None:
     settings = shared.settings
     rng = random.Random(seed)
     while True:
-        with tally.lock:
-            if tally.claimed >= limit:
-                return
-            tally.claimed += 1  # reserved before claiming, so `--shops` caps what is claimed, not overshoots
+        if not reserve():
+            return
         try:
             opened = open_call(engine, shared, login)
         except Exception as exc:  # a bench reports what broke and goes on, rather than hiding the other figures
@@ -206,6 +246,8 @@ def work(engine: Engine, shared: Shared, login: str, limit: int, tally: Tally, s
             continue
         with tally.lock:
             tally.claims.append((customer_id, login, held_from, held_to))
+        if shared.think:
+            time.sleep(rng.uniform(0.5, 1.5) * shared.think)
 
 
 def overlaps(claims: list[tuple[int, str, float, float]]) -> int:
@@ -286,7 +328,17 @@ def ratio(loaded: list[float], alone: list[float], q: float) -> str:
     return f"{percentile(loaded, q) / base:.1f}x" if base > 0 else "n/a"
 
 
-def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int, alone_shops: int) -> None:
+def run(
+    label: str,
+    url: str,
+    terminals: int,
+    shops: int,
+    size: str,
+    seed: int,
+    alone_shops: int,
+    processes: bool = False,
+    think: float = 0.0,
+) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)  # the cached demo may predate the newest migration
     day = busiest_day(engine)
@@ -294,7 +346,7 @@ def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int, 
     settings = Settings(timezone="Asia/Shanghai")
     with engine.connect() as conn:
         season = load_season(conn, week_of(day))
-    shared = Shared(settings, season, ScriptLibrary(settings.scripts_dir))
+    shared = Shared(settings, season, ScriptLibrary(settings.scripts_dir), think)
     logins = [f"bench{i:02d}" for i in range(terminals)]
     for login in logins:
         add_user(engine, login, f"终端{login[-2:]}", "order_taker", "0000")
@@ -304,18 +356,40 @@ def run(label: str, url: str, terminals: int, shops: int, size: str, seed: int, 
     alone = Tally()
     terminal(url, shared, logins[0], alone_shops, alone, seed)
     tally = Tally(claimed=alone.claimed)
-    threads = [
-        threading.Thread(target=terminal, args=(url, shared, login, shops, tally, seed + n))
-        for n, login in enumerate(logins)
-    ]
     start = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    if processes:
+        context = multiprocessing.get_context("fork")  # the demo's season and scripts are inherited, not rebuilt
+        counter = context.Value("i", alone.claimed)
+        out = context.Queue()
+        procs = [
+            context.Process(target=terminal_process, args=(url, shared, login, shops, seed + n, counter, out))
+            for n, login in enumerate(logins)
+        ]
+        for proc in procs:
+            proc.start()
+        for _ in procs:
+            claims, claim_ms, open_ms, orders, errors = out.get()
+            tally.claims += claims
+            tally.claim_ms += claim_ms
+            tally.open_ms += open_ms
+            tally.orders += orders
+            tally.errors += errors
+        for proc in procs:
+            proc.join()
+    else:
+        threads = [
+            threading.Thread(target=terminal, args=(url, shared, login, shops, tally, seed + n))
+            for n, login in enumerate(logins)
+        ]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
     wall = time.perf_counter() - start
     worked = len(tally.claims)
-    print(f"{label}: {terminals} terminals, {size} demo, day {day}, {shops} shops claimed at most")
+    kind = "processes" if processes else "threads of one process"
+    paced = f", {think:g} s between calls" if think else ", no pause between calls"
+    print(f"{label}: {terminals} terminals ({kind}{paced}), {size} demo, day {day}, {shops} shops claimed at most")
     print(f"  shops claimed twice at once: {overlaps(alone.claims + tally.claims)}")
     print(
         f"  orders counted twice (a shop with two orders this week): {double_orders(engine, day) - before}"
@@ -345,6 +419,10 @@ def main() -> int:
     parser.add_argument("--alone", type=int, default=20, help="shops the lone terminal works first (the baseline)")
     parser.add_argument("--size", choices=sorted(SIZES), default="large")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between a terminal's calls (default 0)")
+    parser.add_argument(
+        "--processes", action="store_true", help="each terminal a process of its own (default: threads of one)"
+    )
     parser.add_argument("--pg-url", default=PG_ADMIN, help="an admin URL; a scratch database is made beside it")
     only = parser.add_mutually_exclusive_group()
     only.add_argument("--sqlite-only", action="store_true")
@@ -353,14 +431,34 @@ def main() -> int:
     if not args.pg_only:
         copy = sqlite_demo(args.size, args.seed)
         try:
-            run("SQLite", f"sqlite:///{copy}", args.terminals or 5, args.shops, args.size, args.seed, args.alone)
+            run(
+                "SQLite",
+                f"sqlite:///{copy}",
+                args.terminals or 5,
+                args.shops,
+                args.size,
+                args.seed,
+                args.alone,
+                args.processes,
+                args.think,
+            )
         finally:
             shutil.rmtree(copy.parent, ignore_errors=True)
     if not args.sqlite_only:
         name = pg_demo(args.pg_url, args.size, args.seed)
         try:
             url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-            run("PostgreSQL", url, args.terminals or 50, args.shops, args.size, args.seed, args.alone)
+            run(
+                "PostgreSQL",
+                url,
+                args.terminals or 50,
+                args.shops,
+                args.size,
+                args.seed,
+                args.alone,
+                args.processes,
+                args.think,
+            )
         finally:
             admin = create_engine(args.pg_url, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
