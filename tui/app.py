@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from textual import on, work
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from orders.matching import MatchIndex
     from orders.suggest import Item, Season
     from scripts_lib.loader import ScriptLibrary
+    from tui.screens.call import CallScreen
 
 DB_RETRY_SECONDS = 2.0
 WARM_UP_PHRASES = ("x", "yx3", "软中华两条", "furongwang 5")  # an initial, initials, hanzi, full pinyin
@@ -63,6 +65,11 @@ class TelesalesApp(App[None]):
     BINDINGS = [  # noqa: RUF012
         bind("f1", "help", "help", id="app.help", display="F1"),
         bind("ctrl+q", "quit", "quit", id="app.quit", show=False, priority=True),
+        # the screens' own keys come first, so ctrl+o is free on each; refused (said why) during a call
+        bind("ctrl+o", "sign_out", "sign_out", id="app.sign_out", show=False),
+        # ours, so the footer's palette key speaks the screen's language (Textual's own says "^p palette");
+        # Textual adds its binding only when none has this action
+        bind("ctrl+p", "command_palette", "palette", id="app.palette", show=False, priority=True, display="Ctrl+P"),
     ]
     db_down: reactive[bool] = reactive(False)
     # flips to True once the matcher and prices are in memory: the brand box watches it to offer candidates
@@ -113,6 +120,67 @@ class TelesalesApp(App[None]):
         if self.matcher is None and not self._shared_loading():
             self.load_shared()  # it failed at start (the database was away): try again now
         self.switch_screen(QueueScreen() if user.role == "order_taker" else DashboardScreen())
+
+    def open_call(self) -> CallScreen | None:
+        """The call screen of a call still without an outcome, wherever it is in the stack (under a dialog)."""
+        from tui.screens.call import CallScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, CallScreen) and not screen.ended:
+                return screen
+        return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # nobody to sign out on the sign-in screen: the key is neither shown in F1 help nor in the palette
+        if action == "sign_out":
+            return self.user is not None
+        return True
+
+    async def action_sign_out(self) -> None:
+        """Back to the sign-in screen with the user cleared, for the next person at the terminal. Never with a
+        call open: its outcome would be lost and its shop held, so the order taker is told to end or leave it."""
+        if self.user is None:
+            return
+        if self.open_call() is not None:
+            self.notify(t("sign_out.in_call"), severity="warning")
+            return
+        from tui.screens.login import LoginScreen
+
+        while len(self.screen_stack) > 2:  # the default screen, then the user's home screen
+            await self.pop_screen()
+        self.user = None
+        self.sub_title = ""
+        await self.switch_screen(LoginScreen())
+        self.notify(t("sign_out.done"))
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: with a call open, ask first (its draft is kept either way, but the outcome is not recorded)."""
+        from tui.screens.leave_call import QuitDuringCallDialog
+
+        call = self.open_call()
+        if call is None:
+            self.exit()
+            return
+        if isinstance(self.screen, QuitDuringCallDialog):
+            return
+
+        def answered(quit_app: bool | None) -> None:
+            if quit_app:
+                self.exit()
+
+        self.push_screen(QuitDuringCallDialog(t("quit.question", shop=call.shop_name())), answered)
+
+    @work(thread=True, group="release", exit_on_error=False)
+    def release_shop(self, code: str, operator: str) -> None:
+        """Give back a shop whose call was left without an outcome. Here, not on the call screen: the screen is
+        gone before the database answers. A failure is harmless: the hold lapses by itself
+        (`call_claim_minutes`)."""
+        from orders.claims import release_claim
+
+        try:
+            release_claim(self.engine, self.settings, code, operator)
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "release"))
 
     def _shared_loading(self) -> bool:
         return any(w.group == "shared" and not w.is_finished for w in self.workers)
@@ -264,7 +332,7 @@ class TelesalesApp(App[None]):
     # ------------------------------------------------------------------------------------ help, palette
 
     def help_keys(self, screen: Screen[object] | None = None) -> list[tuple[str, str, str]]:
-        """Our keys active on the screen, with the command palette's key added in our language."""
+        """Our keys active on the screen (the command palette's among them, bound by us in our language)."""
         screen = screen or self.screen
         seen: set[tuple[str, str, str]] = set()
         rows: list[tuple[str, str, str]] = []
@@ -276,8 +344,6 @@ class TelesalesApp(App[None]):
             if row not in seen:
                 seen.add(row)
                 rows.append(row)
-        if self.ENABLE_COMMAND_PALETTE:
-            rows.append((key_label(self.COMMAND_PALETTE_BINDING), t("key.palette"), ""))
         return rows
 
     def action_help(self) -> None:
@@ -285,16 +351,31 @@ class TelesalesApp(App[None]):
             return
         self.push_screen(HelpScreen(self.help_keys()))
 
+    def action_command_palette(self) -> None:
+        """Textual's palette with its placeholder in the screen's language (it says 「Search for commands…」
+        unless told)."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]  # App[None]
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=t("palette.placeholder")))
+
+    def search_themes(self) -> None:
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=t("palette.theme_placeholder")))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        """Every key of the screen as a command, in our language, then Textual's own (theme, quit …)."""
+        """Every key of the screen as a command, in our language, then the colour theme. Textual's own system
+        commands (Keys, Maximize, Screenshot …) are English whatever the language and duplicate our F1 and
+        Ctrl+Q, so they are replaced, not added."""
         seen: set[str] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
             if binding.id is None or not binding.description or binding.action in seen:
+                continue
+            if binding.action == "command_palette":  # the palette is open already
                 continue
             seen.add(binding.action)
             title = f"{binding.description} ({key_label(binding.key_display or key)})"
             yield SystemCommand(
                 title, binding.tooltip or binding.description, partial(self.run_action, binding.action, active.node)
             )
-        yield from super().get_system_commands(screen)
+        yield SystemCommand(t("palette.theme"), t("palette.theme.tip"), self.action_change_theme)

@@ -14,6 +14,9 @@ from textual.binding import Binding
 
 from tui.i18n import t
 
+# keys Textual would print in lower case (`esc`, `enter`) beside our capitals
+NAMED = {"escape": "Esc", "enter": "Enter", "delete": "Del"}
+
 
 def bind(
     keys: str,
@@ -29,7 +32,13 @@ def bind(
     """A binding whose description is `key.<name>` and tooltip `key.<tip or name>.tip`, translated now.
 
     Translated at class creation, as Textual fixes `BINDINGS` then: choose the language before importing
-    screens (`tui.i18n`)."""
+    screens (`tui.i18n`). An F-key with no `display` is shown as the training sheet prints it (`F2`, not
+    Textual's `f2` beside our `F1`; `Esc`, not `esc`), in the footer as in F1 help and the palette."""
+    first = keys.split(",")[0]
+    if display is None and re.fullmatch(r"f\d+", first):
+        display = key_label(first)
+    elif display is None and first in NAMED:
+        display = NAMED[first]
     return Binding(
         keys,
         action,

@@ -72,7 +72,7 @@ async def test_summary_from_the_login_screen_and_f1_help(demo_engine: Engine, tm
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         keys = text_of(app.screen.query_one("#help-keys", Static))
-        for key in ("F1", "r", "Ctrl+P", "Escape"):
+        for key in ("F1", "r", "Ctrl+P", "Esc"):
             assert f"\n{key} " in "\n" + keys, key
         await pilot.press("escape", "escape")
         await pilot.pause()

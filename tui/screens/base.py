@@ -21,6 +21,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker
 
 from db.engine import is_connection_error
+from tui.keys import bind
 from tui.messages import Refused, Reply, WorkFailed
 
 if TYPE_CHECKING:
@@ -142,7 +143,13 @@ class Dialog(BaseScreen[ResultT], ModalScreen[ResultT]):
     one outer `Vertical`, the box centred over the dimmed screen. A Textual type selector matches subclasses
     too (a class answers to its bases' names), so `Dialog > Vertical` frames every dialog and a subclass
     writes only what differs, such as `QuantityDialog > Vertical { width: 44; }`; at equal specificity a
-    subclass's DEFAULT_CSS wins over its base's."""
+    subclass's DEFAULT_CSS wins over its base's.
+
+    F1 is bound here, not only on the app: a modal screen cuts the app's ordinary bindings off, so F1 did
+    nothing in a dialog. Help then lists the dialog's own keys (`TelesalesApp.help_keys` reads the screen on
+    top). Textual merges `BINDINGS` along the class hierarchy, so every dialog gets it."""
+
+    BINDINGS = [bind("f1", "app.help", "help", id="dialog.help")]  # noqa: RUF012
 
     DEFAULT_CSS = """
     Dialog { align: center middle; }

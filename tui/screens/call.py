@@ -86,6 +86,8 @@ class CallScreen(BaseScreen[None]):
         bind("f7", "focus_suggestion", "focus_suggest", id="call.suggest", show=False),
         bind("f9", "note", "call_note", id="call.note", show=False),
         bind("f12", "amend_week_order", "amend_order", id="call.amend", show=False),
+        # the tables' Esc (back to the brand box) comes first; here Esc clears the line, else asks to leave
+        bind("escape", "leave", "leave_call", id="call.leave", show=False, display="Esc"),
     ]
 
     def __init__(
@@ -824,7 +826,7 @@ class CallScreen(BaseScreen[None]):
         from tui.screens.dialogs import ComplaintScreen
 
         call_id = self.draft.call_id if self.draft else None
-        name = self.view.card.name if self.view else (self.entry.name if self.entry else self.code)
+        name = self.shop_name()
 
         def done(_ticket: object) -> None:
             self.query_one(BrandBox).input.focus()
@@ -832,6 +834,36 @@ class CallScreen(BaseScreen[None]):
                 self.load_view()
 
         self.app.push_screen(ComplaintScreen(self.code, name, call_id), done)
+
+    # ---------------------------------------------------------------------------------------------- leave
+
+    def shop_name(self) -> str:
+        """The shop as the order taker knows it, for questions about this call."""
+        return self.view.card.name if self.view else (self.entry.name if self.entry else self.code)
+
+    def action_leave(self) -> None:
+        """Esc: a typed line is cleared first; with nothing to clear, ask whether to leave the call without an
+        outcome (a call opened by mistake used to have no way back but F10 and a made-up outcome)."""
+        from tui.screens.leave_call import LeaveCallDialog
+
+        box = self.query_one(BrandBox).input
+        if box.value:
+            box.value = ""
+            return
+        self.app.push_screen(LeaveCallDialog(t("leave.question", shop=self.shop_name())), self._leave_answered)
+
+    def _leave_answered(self, leave: bool | None) -> None:
+        if not leave:
+            self.query_one(BrandBox).input.focus()
+            return
+        self.ended = True  # stops renewing the hold
+        if self.draft is not None:
+            if self.draft.lines or self.draft.note:
+                self.telesales.save_draft(self.draft)  # kept: the call reopens with it when the shop is opened
+            else:
+                self.telesales.discard_draft(self.draft)  # nothing to keep: a call opened by mistake
+            self.telesales.release_shop(self.code, self.draft.operator)
+        self.app.pop_screen()
 
     # ------------------------------------------------------------------------------------------- outcome
 
