@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,9 +31,7 @@ def test_no_tui_builds_its_own_file_and_says_what_it_holds() -> None:
 
 
 def test_second_run_reuses_the_demo_and_keeps_what_users_typed() -> None:
-    first_start = time.perf_counter()
     assert run_cli("demo", "--no-tui", "--seed", "5").exit_code == 0
-    first_seconds = time.perf_counter() - first_start
     engine = make_engine(f"sqlite:///{data_dir() / 'demo-small-seed5.db'}")
     with engine.begin() as conn:  # a complaint logged during the previous session
         at = now()
@@ -44,14 +41,11 @@ def test_second_run_reuses_the_demo_and_keeps_what_users_typed() -> None:
         )
     before = table_snapshot(engine)
 
-    start = time.perf_counter()
     again = run_cli("demo", "--no-tui", "--seed", "5")
-    seconds = time.perf_counter() - start
     assert again.exit_code == 0, again.stderr
     assert "reusing the small demo (seed 5)" in again.stdout
     assert "open tickets: 13" in again.stdout
-    assert table_snapshot(engine) == before
-    assert seconds < max(1.0, first_seconds / 2)
+    assert table_snapshot(engine) == before  # reused, not rebuilt: the ticket typed meanwhile is still there
 
     rebuilt = run_cli("demo", "--no-tui", "--seed", "5", "--rebuild")
     assert rebuilt.exit_code == 0
