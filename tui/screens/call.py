@@ -86,6 +86,7 @@ class CallScreen(BaseScreen[None]):
         bind("f7", "focus_suggestion", "focus_suggest", id="call.suggest", show=False),
         bind("f9", "note", "call_note", id="call.note", show=False),
         bind("f12", "amend_week_order", "amend_order", id="call.amend", show=False),
+        bind("f11", "show_card", "show_card", id="call.card", show=False),
         # the tables' Esc (back to the brand box) comes first; here Esc clears the line, else asks to leave
         bind("escape", "leave", "leave_call", id="call.leave", show=False, display="Esc"),
     ]
@@ -120,6 +121,7 @@ class CallScreen(BaseScreen[None]):
         with Horizontal(id="call-top"):
             yield Static(self._title(), id="call-title")
             yield Static("", id="call-timer")
+        yield Static("", id="essentials")
         yield Static("", id="week-orders")
         yield Static(t("call.loading"), id="script")
         with Horizontal(id="call-middle"):
@@ -368,6 +370,7 @@ class CallScreen(BaseScreen[None]):
     def _view_loaded(self, message: CallViewLoaded) -> None:
         self.view = message.view
         self.shop = message.shop
+        self._render_essentials()
         self._render_info()
         self._render_suggestion()
         self._render_card()
@@ -397,7 +400,9 @@ class CallScreen(BaseScreen[None]):
         out.append(step.text)
         if step.hint:
             out.append("\n" + step.hint, style="dim italic")
-        self.query_one("#script", Static).update(out, layout=False)  # fixed height: stepping repaints only the script
+        script = self.query_one("#script", Static)
+        script.update(out)  # the step in full, wrapped: the panel grows to its max height, then scrolls
+        script.scroll_home(animate=False)
 
     def _go_to_kind(self, kind: str) -> None:
         if self.script is None:
@@ -420,15 +425,51 @@ class CallScreen(BaseScreen[None]):
         if view.new_products:
             out.append(t("call.new") + " ", style="bold green")
             out.append("、".join(view.new_products) + "\n")
+        self.query_one("#info", Static).update(out if out.plain else Text(t("call.no_news"), style="dim"))
+
+    def _ticket_text(self, out: Text) -> None:
+        """Each open ticket with its committed reply time, red once it is overdue: the shop will ask about it."""
+        if self.view is None:
+            return
         zone = self.telesales.settings.zone
-        for ticket in view.card.tickets:
+        for ticket in self.view.card.tickets:
             due = ticket.due_at.astimezone(zone).strftime("%m-%d %H:%M")
             style = "bold red" if ticket.overdue else "bold"
             out.append(t("call.ticket", id=ticket.ticket_id) + " ", style=style)
-            out.append(
-                f"{t('category.' + ticket.category)} · {t('status.' + ticket.status)} · {t('call.due', due=due)}\n"
-            )
-        self.query_one("#info", Static).update(out if out.plain else Text(t("call.no_news"), style="dim"))
+            out.append(f"{t('category.' + ticket.category)} · {t('status.' + ticket.status)} · ")
+            out.append(t("call.due", due=due), style="red" if ticket.overdue else "")
+            if ticket.overdue:
+                out.append(" " + t("call.overdue"), style="bold white on red")
+            out.append("\n")
+
+    def _render_essentials(self) -> None:
+        """The card's essentials under the title, always in view at 80×24: the phone, the account manager's note
+        and any open ticket with its reply time. The rest of the card is below the suggestion and on F11."""
+        view = self.view
+        if view is None:
+            return
+        card = view.card
+        out = Text()
+        out.append(t("call.phone", phone=card.phone) if card.phone else t("call.no_phone"), style="bold")
+        if card.notes:
+            out.append("  " + t("call.notes") + " ", style="bold yellow")
+            out.append(card.notes)
+        out.append("\n")
+        self._ticket_text(out)
+        out.rstrip()
+        self.query_one("#essentials", Static).update(out)
+
+    def action_show_card(self) -> None:
+        """F11: the whole card in a dialog, reachable at any terminal size."""
+        from tui.screens.card_dialog import CardDialog
+
+        if self.view is None:
+            self.notify(t("call.not_loaded"), severity="warning")
+            return
+        def back(_closed: None) -> None:
+            self.query_one(BrandBox).input.focus()
+
+        self.app.push_screen(CardDialog(self._card_text()), back)
 
     def _render_suggestion(self) -> None:
         view = self.view
@@ -452,10 +493,13 @@ class CallScreen(BaseScreen[None]):
             table.add_row(Text(t("call.no_suggestion"), style="dim"), Text(""), Text(""))
 
     def _render_card(self) -> None:
-        view = self.view
-        if view is None:
-            return
-        card = view.card
+        if self.view is not None:
+            self.query_one("#card", Static).update(self._card_text())
+
+    def _card_text(self) -> Text:
+        """The whole card: below the suggestion on the screen and in the F11 dialog, written once."""
+        assert self.view is not None
+        card = self.view.card
         out = Text()
         out.append(t("call.card") + "\n", style="bold")
         out.append(f"{card.name} ({card.code})\n")
@@ -480,7 +524,9 @@ class CallScreen(BaseScreen[None]):
             more = "…" if len(past.lines) > 4 else ""
             out.append(f"{past.day:%m-%d} ", style="bold")
             out.append(t("call.past", cartons=past.cartons) + f" {lines}{more}\n")
-        self.query_one("#card", Static).update(out)
+        self._ticket_text(out)
+        out.rstrip()
+        return out
 
     def _render_draft(self) -> None:
         draft = self.draft

@@ -1,0 +1,63 @@
+"""What the order taker must read on the call screen is on screen at 80×24, not cut and not below the fold.
+
+Issue 16: the card (phone, the account manager's note) was below the fold and unreachable, the script step cut
+mid-sentence with its hint hidden, the draft's 余量 header cut. These tests read the terminal as painted (the
+compositor's cells), so text scrolled out of view or cut at the edge does not count as shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, update
+from textual.app import App
+
+from db.tables import CUSTOMER
+from orders.drafts import DraftStore
+from orders.settings import Settings
+from tests.tui.flows import open_call
+from tui.app import TelesalesApp
+from tui.screens.call import CallScreen
+
+NOTE = "上午进货忙,请下午两点后再打。"
+
+
+def painted(app: App[None]) -> str:
+    """The terminal's cells as painted now, one line per row, without the spaces Chinese text is drawn with."""
+    rows = app.screen._compositor.render_strips()
+    return "\n".join("".join(strip.text.split()) for strip in rows)
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+async def settled(pilot: object) -> None:
+    for _ in range(5):
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_phone_and_note_in_view_at_80x24(demo_engine: Engine, tmp_path: Path) -> None:
+    with demo_engine.begin() as conn:
+        conn.execute(update(CUSTOMER).values(notes=NOTE))
+    app = TelesalesApp(demo_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        await settled(pilot)
+        assert call.view is not None and call.view.card.phone
+        screen = painted(app)
+        assert squeeze(call.view.card.phone) in screen, screen
+        assert squeeze(NOTE) in screen, screen
+
+
+async def test_full_card_on_f11(demo_engine: Engine, tmp_path: Path) -> None:
+    app = TelesalesApp(demo_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        await pilot.press("f11")
+        await settled(pilot)
+        assert not isinstance(app.screen, CallScreen)
+        assert call.view is not None
+        assert squeeze(call.view.card.name) in painted(app)
+        await pilot.press("escape")
+        await settled(pilot)
+        assert app.screen is call
