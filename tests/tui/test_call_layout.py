@@ -22,9 +22,10 @@ NOTE = "上午进货忙,请下午两点后再打。"
 
 
 def painted(app: App[None]) -> str:
-    """The terminal's cells as painted now, one line per row, without the spaces Chinese text is drawn with."""
+    """The terminal's cells as painted now, rows run together without white space: a full-width panel's wrapped
+    sentence reads as one, and the spaces Chinese text is drawn with do not count."""
     rows = app.screen._compositor.render_strips()
-    return "\n".join("".join(strip.text.split()) for strip in rows)
+    return "".join("".join(strip.text.split()) for strip in rows)
 
 
 def squeeze(text: str) -> str:
@@ -61,3 +62,24 @@ async def test_full_card_on_f11(demo_engine: Engine, tmp_path: Path) -> None:
         await pilot.press("escape")
         await settled(pilot)
         assert app.screen is call
+
+
+async def test_script_step_in_full_with_its_hint_at_80x24(demo_engine: Engine, tmp_path: Path) -> None:
+    """Every step of the demo script, the long 资讯 step included (it was cut at 「我给您简单介绍一」), is
+    painted whole with its hint when the order taker steps to it with F3."""
+    app = TelesalesApp(demo_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        for _ in range(40):
+            if call.script is not None:
+                break
+            await pilot.pause()
+        assert call.script is not None and len(call.script.steps) >= 3
+        for index, step in enumerate(call.script.steps[:4]):
+            await settled(pilot)
+            assert call.step == index
+            screen = painted(app)
+            assert squeeze(step.text) in screen, (index, screen)
+            if step.hint:
+                assert squeeze(step.hint) in screen, (index, screen)
+            await pilot.press("f3")
