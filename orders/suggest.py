@@ -131,6 +131,12 @@ class Line:
     kind: str = "usual"
     usual: int | None = None  # what the history alone suggests, before quota and supply
     replaces: str | None = None  # a substitute's original product code
+    brief: str = ""  # the reason in a few cells (「18/20次·常订3条」), for a row at 80 columns; `reason` in full
+
+
+def brief_or_reason(line: Line | Short) -> str:
+    """The brief reason, or the full one where no brief was made."""
+    return line.brief or line.reason
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,7 @@ class Short:
     name: str
     wanted: int
     reason: str
+    brief: str = ""  # the reason in a few cells (「限量已订满」), as `Line.brief`
 
 
 @dataclass
@@ -272,6 +279,34 @@ def _usual_reason(need: _Need, lang: Lang) -> str:
     elif need.season < 1:
         text += f";去年同期各店少订约{round((1 - need.season) * 100)}%"
     return text
+
+
+def _usual_brief(need: _Need, already: int, lang: Lang) -> str:
+    """「18/20次·常订3条」: how often the shop took it and how much, short enough for a row at 80 columns; parts
+    joined by 「·」, most telling first, so a narrower row can drop the last ones (the cartons are in the row)."""
+    if lang == "en":
+        text = f"{need.taken}/{need.seen}·usual {need.qty}"
+        return text + (f"·{already} in" if already else "")
+    text = f"{need.taken}/{need.seen}次·常订{need.qty}条"
+    return text + (f"·已订{already}" if already else "")
+
+
+def _cap_brief(item: Item, limits: WeekLimits, shop: ShopHistory, lang: Lang) -> str:
+    quota = limits.quota(shop.customer_id, shop.tier, item.id)
+    quota_left = limits.quota_left(shop.customer_id, shop.tier, item.id)
+    supply_left = limits.supply_left(item.id)
+    if quota_left is not None and (supply_left is None or quota_left <= supply_left):
+        return f"limit {quota}" if lang == "en" else f"限量{quota}条"
+    return f"{supply_left} left" if lang == "en" else f"货源剩{supply_left}条"
+
+
+def _unavailable_brief(item: Item, limits: WeekLimits | None, shop: ShopHistory, lang: Lang) -> str:
+    if not item.active:
+        return "stopped" if lang == "en" else "已停供"
+    assert limits is not None
+    if limits.quota_left(shop.customer_id, shop.tier, item.id) == 0:
+        return "limit used" if lang == "en" else "限量已订满"
+    return "sold out" if lang == "en" else "货源已订完"
 
 
 def _already_reason(already: int, lang: Lang) -> str:
@@ -416,16 +451,20 @@ def suggest(
                         sub.id,
                         kind="substitute",
                         replaces=item.code,
+                        brief="same price, for a short one" if lang == "en" else "同价替代紧俏品",
                     )
                 )
                 alt = f"; same price class: {sub.name}" if lang == "en" else f";同价位可选{sub.name}"
             if available <= 0:
                 said = _unavailable_reason(item, limits, shop, lang)
-                short.append(Short(item.code, item.name, qty, said + alt))
+                short.append(Short(item.code, item.name, qty, said + alt, _unavailable_brief(item, limits, shop, lang)))
                 continue
             reason = _cap_reason(item, limits or WeekLimits(week), shop, available, lang) + alt
+            brief = _cap_brief(item, limits or WeekLimits(week), shop, lang)
             qty = available
-        lines.append(Line(item.code, item.name, qty, reason, item.id, usual=need.qty))
+        else:
+            brief = _usual_brief(need, already, lang)
+        lines.append(Line(item.code, item.name, qty, reason, item.id, usual=need.qty, brief=brief))
     lines.extend(substitutes)
     lines.extend(_new_products(shop, week, day, catalog, limits, peers, new_product_weeks, taken, lang))
     return Suggestion(customer=shop.code, week=week, lines=lines, short=short)
@@ -463,7 +502,11 @@ def _new_products(
             continue
         offers.append((-popularity.get(item.id, 0), item.code, item))
     offers.sort(key=lambda o: (o[0], o[1]))
-    return [Line(i.code, i.name, 1, _new_reason(i, lang), i.id, kind="new") for _p, _c, i in offers[:MAX_NEW_PRODUCTS]]
+    brief = "new, try 1" if lang == "en" else "新品试1条"
+    return [
+        Line(i.code, i.name, 1, _new_reason(i, lang), i.id, kind="new", brief=brief)
+        for _p, _c, i in offers[:MAX_NEW_PRODUCTS]
+    ]
 
 
 def usual_quantities(shop: ShopHistory, week: date) -> dict[int, int]:

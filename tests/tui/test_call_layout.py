@@ -83,3 +83,31 @@ async def test_script_step_in_full_with_its_hint_at_80x24(demo_engine: Engine, t
             if step.hint:
                 assert squeeze(step.hint) in screen, (index, screen)
             await pilot.press("f3")
+
+
+async def test_suggestion_rows_fit_and_the_detail_line_says_the_whole_reason(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    """At 80×24 each row ends in a reason that fits (「17/20次」, not 「近20」 cut) and no scrollbar is drawn in the
+    rows; the highlighted line's full reason is in the detail line and follows the cursor. At 120×40 the rows
+    have room for the full reasons."""
+    app = TelesalesApp(demo_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        await settled(pilot)
+        assert call.view is not None
+        lines = call.view.suggestion.lines
+        assert len(lines) >= 2 and all(line.brief for line in lines)
+        screen = painted(app)
+        first = lines[0].brief.split("·")[0]
+        assert squeeze(first) in screen, screen
+        assert squeeze(lines[0].reason) in screen  # the detail line
+        table = call.query_one("#suggest-table")
+        assert not table.show_vertical_scrollbar and not table.show_horizontal_scrollbar
+        await pilot.press("f7", "down")
+        await settled(pilot)
+        assert squeeze(lines[1].reason) in painted(app)
+        await pilot.resize_terminal(120, 40)
+        await settled(pilot)
+        rows = painted(app)
+        assert rows.count(squeeze(lines[1].reason)) == 2, rows  # in its row and in the detail line

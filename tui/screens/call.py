@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -32,6 +33,7 @@ from orders.placement import PlacedOrder, cutoff_state, orders_for_week
 from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from orders.shop_week import week_orders
+from orders.suggest import brief_or_reason
 from scripts_lib.render import RenderedStep
 from tui.i18n import language, t, weekday
 from tui.keys import bind
@@ -128,7 +130,8 @@ class CallScreen(BaseScreen[None]):
             with VerticalScroll(id="left"):
                 yield Static("", id="info")
                 yield Static(t("call.suggestion"), classes="section")
-                yield SuggestTable(id="suggest-table", cursor_type="row", show_header=False)
+                yield SuggestTable(id="suggest-table", cursor_type="row", show_header=False, cell_padding=0)
+                yield Static("", id="suggest-detail")
                 yield Static("", id="card")
             with Vertical(id="right"):
                 yield DraftTable(id="draft-table", cursor_type="row")
@@ -425,6 +428,7 @@ class CallScreen(BaseScreen[None]):
         if view.new_products:
             out.append(t("call.new") + " ", style="bold green")
             out.append("、".join(view.new_products) + "\n")
+        out.rstrip()
         self.query_one("#info", Static).update(out if out.plain else Text(t("call.no_news"), style="dim"))
 
     def _ticket_text(self, out: Text) -> None:
@@ -472,25 +476,70 @@ class CallScreen(BaseScreen[None]):
         self.app.push_screen(CardDialog(self._card_text()), back)
 
     def _render_suggestion(self) -> None:
+        """One row per line: name, cartons and the reason that fits the panel (the full one where the room
+        allows, as at 120 columns, else the brief 「常订3条·18/20次」); the highlighted row's full reason is in
+        the detail line under the table. No cell padding and no scrollbars: at 80 columns every cell counts."""
         view = self.view
         table = self.query_one("#suggest-table", SuggestTable)
+        row = table.cursor_row
         table.clear()
         if view is None:
             return
+        rows: list[tuple[str, str, str, str, bool]] = []  # name, cartons, full reason, brief, short of supply
         for line in view.suggestion.lines:
             marker = {"substitute": "↺ ", "new": "★ "}.get(line.kind, "")
-            table.add_row(
-                Text(marker + line.name),
-                Text(str(line.qty), justify="right"),
-                Text(line.reason, style="dim"),
-                key=line.code,
-            )
+            rows.append((marker + line.name, str(line.qty), line.reason, brief_or_reason(line), False))
         for short in view.suggestion.short:
-            table.add_row(
-                Text(short.name, style="strike dim"), Text("0", justify="right"), Text(short.reason, style="yellow")
-            )
-        if not view.suggestion.lines and not view.suggestion.short:
+            rows.append((short.name, "0", short.reason, brief_or_reason(short), True))
+        if not rows:
             table.add_row(Text(t("call.no_suggestion"), style="dim"), Text(""), Text(""))
+            self.query_one("#suggest-detail", Static).update("")
+            return
+        name_w = max(cell_len(r[0]) for r in rows) + 1
+        qty_w = max(cell_len(r[1]) for r in rows) + 1
+        room = self.query_one("#left").content_region.width - 1 - name_w - qty_w  # 1: the panel's scrollbar
+        for name, qty, reason, brief, short_of in rows:
+            table.add_row(
+                Text(name + " ", style="strike dim" if short_of else ""),
+                Text(qty, justify="right"),
+                Text(" " + self._fitting_reason(reason, brief, room - 1), style="yellow" if short_of else "dim"),
+            )
+        table.move_cursor(row=max(0, min(row, len(rows) - 1)))
+        self._render_suggest_detail()
+
+    @staticmethod
+    def _fitting_reason(reason: str, brief: str, room: int) -> str:
+        """The full reason if it fits the row, else the brief one with its last 「·」 parts dropped until it fits
+        (「18/20次·常订3条」 → 「18/20次」); what is dropped is in the detail line."""
+        if cell_len(reason) <= room:
+            return reason
+        parts = brief.split("·")
+        while len(parts) > 1 and cell_len("·".join(parts)) > room:
+            parts.pop()
+        return "·".join(parts)
+
+    def _suggest_reasons(self) -> list[str]:
+        view = self.view
+        if view is None:
+            return []
+        return [line.reason for line in view.suggestion.lines] + [s.reason for s in view.suggestion.short]
+
+    @on(DataTable.RowHighlighted, "#suggest-table")
+    def _suggest_highlighted(self, _message: DataTable.RowHighlighted) -> None:
+        self._render_suggest_detail()
+
+    def _render_suggest_detail(self) -> None:
+        """The highlighted suggestion line's reason in full, to read out: the row itself shows it brief."""
+        reasons = self._suggest_reasons()
+        row = self.query_one("#suggest-table", SuggestTable).cursor_row
+        text = reasons[row] if 0 <= row < len(reasons) else ""
+        self.query_one("#suggest-detail", Static).update(Text(text, style="italic"))
+
+    def on_resize(self) -> None:
+        """A wider terminal has room for the full reasons in the rows, a taller one for more rows (6 at 24 lines,
+        where the detail line and the panel must fit under them); a smaller one goes back to the brief."""
+        self.query_one("#suggest-table", SuggestTable).styles.max_height = 6 if self.size.height < 32 else 12
+        self.call_after_refresh(self._render_suggestion)
 
     def _render_card(self) -> None:
         if self.view is not None:
