@@ -297,7 +297,7 @@ def _cap_brief(item: Item, limits: WeekLimits, shop: ShopHistory, lang: Lang) ->
     supply_left = limits.supply_left(item.id)
     if quota_left is not None and (supply_left is None or quota_left <= supply_left):
         return f"limit {quota}" if lang == "en" else f"限量{quota}条"
-    return f"{supply_left} left" if lang == "en" else f"货源剩{supply_left}条"
+    return f"{supply_left} left" if lang == "en" else f"剩{supply_left}条"
 
 
 def _unavailable_brief(item: Item, limits: WeekLimits | None, shop: ShopHistory, lang: Lang) -> str:
@@ -305,8 +305,8 @@ def _unavailable_brief(item: Item, limits: WeekLimits | None, shop: ShopHistory,
         return "stopped" if lang == "en" else "已停供"
     assert limits is not None
     if limits.quota_left(shop.customer_id, shop.tier, item.id) == 0:
-        return "limit used" if lang == "en" else "限量已订满"
-    return "sold out" if lang == "en" else "货源已订完"
+        return "at limit" if lang == "en" else "限量满"
+    return "sold out" if lang == "en" else "已订完"
 
 
 def _already_reason(already: int, lang: Lang) -> str:
@@ -451,7 +451,7 @@ def suggest(
                         sub.id,
                         kind="substitute",
                         replaces=item.code,
-                        brief="same price, for a short one" if lang == "en" else "同价替代紧俏品",
+                        brief="alt." if lang == "en" else "同价替代",
                     )
                 )
                 alt = f"; same price class: {sub.name}" if lang == "en" else f";同价位可选{sub.name}"
@@ -502,7 +502,7 @@ def _new_products(
             continue
         offers.append((-popularity.get(item.id, 0), item.code, item))
     offers.sort(key=lambda o: (o[0], o[1]))
-    brief = "new, try 1" if lang == "en" else "新品试1条"
+    brief = "new·try 1" if lang == "en" else "新品·试1条"
     return [
         Line(i.code, i.name, 1, _new_reason(i, lang), i.id, kind="new", brief=brief)
         for _p, _c, i in offers[:MAX_NEW_PRODUCTS]

@@ -111,3 +111,19 @@ async def test_suggestion_rows_fit_and_the_detail_line_says_the_whole_reason(
         await settled(pilot)
         rows = painted(app)
         assert rows.count(squeeze(lines[1].reason)) == 2, rows  # in its row and in the detail line
+
+
+async def test_every_draft_column_header_at_80x24(demo_engine: Engine, tmp_path: Path) -> None:
+    """With the whole suggestion in the draft (the longest names of the demo), 品规 条 金额 余量 are all
+    painted: 余量 was cut to 「余」."""
+    app = TelesalesApp(demo_engine, Settings(), drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        call = await open_call(pilot)
+        await pilot.press("f2")
+        await settled(pilot)
+        assert call.draft is not None and len(call.draft.lines) >= 5
+        table = call.query_one("#draft-table")
+        assert not table.show_horizontal_scrollbar
+        row = app.screen._compositor.render_strips()[table.region.y]
+        header = row.crop(table.region.x, table.region.right).text  # cells, not characters: 品 is two
+        assert header.split() == ["品规", "条", "金额", "余量"], header

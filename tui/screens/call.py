@@ -134,7 +134,7 @@ class CallScreen(BaseScreen[None]):
                 yield Static("", id="suggest-detail")
                 yield Static("", id="card")
             with Vertical(id="right"):
-                yield DraftTable(id="draft-table", cursor_type="row")
+                yield DraftTable(id="draft-table", cursor_type="row", cell_padding=0)
                 yield Static("", id="draft-total")
         yield BrandBox(describe=self._candidate_text, id="brand-box")
         yield Footer()
@@ -151,7 +151,11 @@ class CallScreen(BaseScreen[None]):
 
     def on_mount(self) -> None:
         draft_table = self.query_one("#draft-table", DataTable)
-        draft_table.add_columns(t("draft.col.name"), t("draft.col.qty"), t("draft.col.amount"), t("draft.col.left"))
+        # no cell padding (at 80 columns the four headers fit only without it): a column after the first
+        # starts with one space of its own
+        draft_table.add_columns(
+            t("draft.col.name"), " " + t("draft.col.qty"), " " + t("draft.col.amount"), " " + t("draft.col.left")
+        )
         suggest_table = self.query_one("#suggest-table", SuggestTable)
         suggest_table.add_columns("name", "qty", "reason")
         user = self.telesales.user
@@ -477,7 +481,7 @@ class CallScreen(BaseScreen[None]):
 
     def _render_suggestion(self) -> None:
         """One row per line: name, cartons and the reason that fits the panel (the full one where the room
-        allows, as at 120 columns, else the brief 「常订3条·18/20次」); the highlighted row's full reason is in
+        allows, as at 120 columns, else the brief 「18/20次·常订3条」); the highlighted row's full reason is in
         the detail line under the table. No cell padding and no scrollbars: at 80 columns every cell counts."""
         view = self.view
         table = self.query_one("#suggest-table", SuggestTable)
@@ -609,9 +613,9 @@ class CallScreen(BaseScreen[None]):
             style = "bold red" if blocking else ""
             table.add_row(
                 Text(line.name + (" !" if blocking else ""), style=style),
-                Text(str(line.qty), justify="right", style=style),
-                Text(amount(line.total_fen), justify="right"),
-                Text(left, style="red" if blocking else "dim"),
+                Text(" " + str(line.qty), justify="right", style=style),
+                Text(" " + amount(line.total_fen), justify="right"),
+                Text(" " + left, style="red" if blocking else "dim"),
                 key=line.code,
             )
         if draft.lines:
