@@ -540,9 +540,10 @@ class CallScreen(BaseScreen[None]):
         self.query_one("#suggest-detail", Static).update(Text(text, style="italic"))
 
     def on_resize(self) -> None:
-        """A wider terminal has room for the full reasons in the rows, a taller one for more rows (6 at 24 lines,
-        where the detail line and the panel must fit under them); a smaller one goes back to the brief."""
-        self.query_one("#suggest-table", SuggestTable).styles.max_height = 6 if self.size.height < 32 else 12
+        """A wider terminal has room for the full reasons in the rows, a taller one for more rows (5 at 24 lines,
+        so that a two-line English reason in the detail line fits under them); a smaller one goes back to the
+        brief."""
+        self.query_one("#suggest-table", SuggestTable).styles.max_height = 5 if self.size.height < 32 else 12
         self.call_after_refresh(self._render_suggestion)
 
     def _render_card(self) -> None:
