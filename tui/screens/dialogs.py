@@ -33,7 +33,7 @@ from orders.placement import (
     place_order_once,
 )
 from orders.quantity import MAX_CARTONS
-from orders.readback import readout
+from orders.readback import Flag, readout
 from orders.settings import Settings
 from orders.tickets import TicketRow, open_ticket, reply_promise
 from tui.i18n import language, t
@@ -96,6 +96,13 @@ def problem_text(p: LineProblem) -> str:
     return p.text or f"{name}: {p.reason}"
 
 
+def flag_text(flag: Flag) -> str:
+    """A read-back flag in the screen's language, from the figures it carries (so English counts read right)."""
+    values = {"usual": flag.usual, "qty": flag.qty, "left": flag.left, "other": flag.other}
+    text = t("flag." + flag.kind, **values)
+    return flag.text if text == "flag." + flag.kind else text
+
+
 class ReadbackScreen(Dialog[PlacedOrder | None]):
     """Every line as it will be read out, with what might be misheard; Enter places the order."""
 
@@ -112,6 +119,7 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         self.draft = draft
         self.view = view
         self.busy = False
+        self.refused = False  # set by a refusal; the draft can change only after Esc, so it stays set
         self.waiting_for_db = False
         self.maybe_written = False
 
@@ -125,28 +133,36 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
                 Text(t("draft.total", cartons=self.draft.cartons, amount=yuan(self.draft.total_fen)), style="bold"),
                 classes="message",
             )
-            yield Static(Text(t("readback.hint"), style="dim"), id="readback-status", classes="message")
             yield Static("", classes="error", id="readback-error")
+            yield Static(Text(t("readback.hint"), style="dim"), id="readback-status", classes="message")
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter leaves the footer (and does nothing) while nothing can be placed: placing, or refused with the
+        draft unchanged, when pressing it again would only be refused again."""
+        return not (action == "place" and (self.busy or self.refused))
+
     def _table(self, problems: dict[str, str] | None = None) -> Table:
+        """One row per line, quantity and amount never cut (no_wrap); the line's flags and, after a refusal,
+        why placement refused it follow under its read-out as separate items that wrap within the column."""
         lang = language()
         table = Table(box=None, padding=(0, 1, 0, 0), expand=True, show_header=True)
         table.add_column("#", justify="right", no_wrap=True)
-        table.add_column(t("readback.col.line"), ratio=3)
+        table.add_column(t("readback.col.line"), ratio=1)
         table.add_column(t("readback.col.price"), justify="right", no_wrap=True)
         table.add_column(t("readback.col.amount"), justify="right", no_wrap=True)
-        table.add_column(t("readback.col.check"), ratio=3)
         for i, line in enumerate(self.draft.lines, 1):
-            flags = self.view.flags(line, lang) if self.view is not None else []
-            check = Text()
-            for flag in flags:
-                check.append(flag.text + " ", style="bold red" if flag.blocking else "yellow")
+            cell = Text(readout(line, lang), style="bold")
+            items = [
+                (flag_text(flag), "bold red" if flag.blocking else "yellow")
+                for flag in (self.view.flags(line, lang) if self.view is not None else [])
+            ]
             if problems and line.code in problems:
-                check.append(problems[line.code], style="bold red")
-            table.add_row(
-                str(i), Text(readout(line, lang), style="bold"), yuan(line.price_fen), yuan(line.total_fen), check
-            )
+                items.append((problems[line.code], "bold red reverse"))
+            for n, (text, style) in enumerate(items):
+                cell.append("\n" if n == 0 else "  ")
+                cell.append("▸" + text, style=style)
+            table.add_row(str(i), cell, yuan(line.price_fen), yuan(line.total_fen))
         return table
 
     def action_back(self) -> None:
@@ -158,6 +174,7 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         if self.busy:
             return
         self.busy = True
+        self.refresh_bindings()
         self._status(t("readback.placing"))
         self.place()
 
@@ -197,14 +214,19 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
             self._refused(PlacementError(str(exc), kind="error"))
 
     def _refused(self, exc: PlacementError) -> None:
+        """The refusal in a block of its own, one item per refused line naming the product and why in full,
+        and the reason again under the line in the table, so the order taker sees which line to change."""
         self.busy = False
+        self.refused = True
+        self.refresh_bindings()
         problems = {p.code: problem_text(p) for p in exc.lines}
         self.query_one("#readback-table", Static).update(self._table(problems))
-        general = [problem_text(p) for p in exc.lines if p.code not in {line.code for line in self.draft.lines}]
-        message = t("readback.refused") + (" " + " ".join(general) if general else "")
+        block = Text(t("readback.refused"), style="bold")
+        for p in exc.lines:
+            block.append("\n• " + problem_text(p))
         if not exc.lines:
-            message += " " + exc.message
-        self.query_one("#readback-error", Static).update(Text(message))
+            block.append("\n• " + exc.message)
+        self.query_one("#readback-error", Static).update(block)
         self._status(t("readback.kept"), "dim")
 
     def _lost_database(self, exc: BaseException) -> None:
