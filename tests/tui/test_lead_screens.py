@@ -169,3 +169,32 @@ async def test_an_order_taker_cannot_read_the_lead_screens(demo_engine: Engine, 
         await app.push_screen(ret)
         await settle(pilot, lambda: "班长" in text_of(ret.query_one("#ret-title", Static)))
         assert ret.rows == []
+
+
+def on_screen(app: object) -> str:
+    """The screen as drawn, row by row: what the lead actually sees (clipping and wrapping included)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # type: ignore[attr-defined]
+
+
+async def test_at_80x24_every_outcome_label_the_whole_header_and_whole_brand_names(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    app = make_app(demo_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dash = await sign_in_lead(pilot)
+        seen = on_screen(app)
+        for label in ("已订货", "无人接听", "占线", "约定回电", "拒绝订货", "已停业", "号码错误", "已回复"):
+            assert label in seen, (label, seen)
+        assert dash.dashboard is not None
+        q = dash.dashboard.open_tickets
+        assert f"未结 {q.total}(超时 {q.overdue},一小时内到期 {q.due_soon})" in seen, seen  # not cut mid-bracket
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        table = screen.query_one("#cov-table", DataTable)
+        await settle(pilot, lambda: table.row_count > 0)
+        seen = on_screen(app)
+        rows = seen.splitlines()
+        for i in range(min(table.row_count, 15)):
+            brand = cells(table, i)[0]
+            assert any(brand in row for row in rows), (brand, seen)
