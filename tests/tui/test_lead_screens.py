@@ -176,25 +176,39 @@ def on_screen(app: object) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # type: ignore[attr-defined]
 
 
+async def drawn(pilot: object, wanted: list[str], tries: int = 50) -> str:
+    """The screen once it shows every wanted text (or after `tries` repaints): a repaint can lag the update."""
+    app = pilot.app  # type: ignore[attr-defined]
+    seen = ""
+    for _ in range(tries):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+        seen = on_screen(app)
+        if all(w in seen for w in wanted):
+            break
+    return seen
+
+
 async def test_at_80x24_every_outcome_label_the_whole_header_and_whole_brand_names(
     demo_engine: Engine, tmp_path: Path
 ) -> None:
     app = make_app(demo_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         dash = await sign_in_lead(pilot)
-        seen = on_screen(app)
-        for label in ("已订货", "无人接听", "占线", "约定回电", "拒绝订货", "已停业", "号码错误", "已回复"):
-            assert label in seen, (label, seen)
         assert dash.dashboard is not None
         q = dash.dashboard.open_tickets
-        assert f"未结 {q.total}(超时 {q.overdue},一小时内到期 {q.due_soon})" in seen, seen  # not cut mid-bracket
+        labels = ["已订货", "无人接听", "占线", "约定回电", "拒绝订货", "已停业", "号码错误", "已回复"]
+        header = f"未结 {q.total}(超时 {q.overdue},一小时内到期 {q.due_soon})"  # not cut mid-bracket
+        seen = await drawn(pilot, [*labels, header])
+        for wanted in [*labels, header]:
+            assert wanted in seen, (wanted, seen)
         await pilot.press("c")
         screen = app.screen
         assert isinstance(screen, CoverageScreen)
         table = screen.query_one("#cov-table", DataTable)
         await settle(pilot, lambda: table.row_count > 0)
-        seen = on_screen(app)
+        brands = [cells(table, i)[0] for i in range(min(table.row_count, 15))]
+        seen = await drawn(pilot, brands)
         rows = seen.splitlines()
-        for i in range(min(table.row_count, 15)):
-            brand = cells(table, i)[0]
+        for brand in brands:
             assert any(brand in row for row in rows), (brand, seen)

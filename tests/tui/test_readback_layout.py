@@ -65,6 +65,7 @@ async def test_every_quantity_and_amount_in_sight_and_a_refusal_names_the_line(
         for line in call.draft.lines:
             row = next(r for r in rows if line.name in r)
             assert yuan(line.total_fen) in row and yuan(line.price_fen) in row, row
+        await settle(pilot, lambda: "Enter" in footer_text(app))
         assert "Enter" in footer_text(app)
 
         # another terminal's rule for this shop: a quota of 1 on the first line's product
@@ -84,5 +85,9 @@ async def test_every_quantity_and_amount_in_sight_and_a_refusal_names_the_line(
         block = " ".join(rendered(readback.query_one("#readback-error", Static)))
         assert "未下单" in block
         assert f"{first.name} 超出本周限量1条,还可订1条" in block, block
+        for _ in range(20):  # the footer repaints after the bindings change
+            await pilot.pause()
+            if "Enter" not in footer_text(app):
+                break
         assert "Enter" not in footer_text(app)  # nothing can be placed: Enter is not offered
         assert "Esc" in footer_text(app)

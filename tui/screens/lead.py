@@ -31,7 +31,7 @@ from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import LEAD_ROLES, PermissionDenied, require_role
 from tui.cells import pad
-from tui.i18n import t, weekday
+from tui.i18n import join, t, weekday
 from tui.keys import bind
 from tui.messages import CoverageLoaded, DashboardLoaded, Refused, RetentionLoaded, RetentionPlanned
 from tui.screens.base import BaseScreen, db_worker
@@ -375,7 +375,7 @@ class RetentionScreen(LeadScreen):
         if row is None:
             why.update(Text(t("ret.none"), style="dim") if not self.rows else "")
             return
-        reasons = "、".join(t("ret.why." + r) for r in row.reasons)
+        reasons = join(t("ret.why." + r) for r in row.reasons)
         owner = f" · {row.owner}" if row.owner else ""
         why.update(Text(f"{row.name}{owner} ({row.code}): {reasons}"))
 
