@@ -351,7 +351,7 @@ def weekday(isoweekday: int) -> str:
 
 
 # English singulars: `t(key, n=1)` says "1 draft line", not "1 draft lines". Chinese has no plural, so a key
-# needs an entry here only when its English text counts something with `{n}`.
+# needs an entry here only when its English text counts one thing, as `{n}` (or `{cartons}` when there is no n).
 ONE: dict[str, str] = {
     "outcome.unplaced": "{n} draft line was not placed; Enter again ends the call and clears it",
     "call.taken": "Took {n} suggested line",
@@ -361,6 +361,9 @@ ONE: dict[str, str] = {
     "roles.order_taker": "{n} order taker",
     "roles.shift_lead": "{n} shift lead",
     "roles.admin": "{n} admin",
+    "draft.total": "Total {cartons} carton {amount}",
+    "call.past": "{cartons} carton",
+    "call.placed": "Order #{id} placed, {cartons} carton",
 }
 
 
@@ -371,7 +374,7 @@ def t(key: str, **values: object) -> str:
     if pair is None:
         return key
     text = pair[1] if _lang == "en" else pair[0]
-    if _lang == "en" and values.get("n") == 1 and key in ONE:
+    if _lang == "en" and key in ONE and values.get("n", values.get("cartons")) == 1:
         text = ONE[key]
     return text.format(**values) if values else text
 

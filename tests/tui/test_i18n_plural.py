@@ -25,6 +25,8 @@ def test_one_takes_the_singular_in_english(english: None) -> None:
     assert i18n.t("outcome.unplaced", n=1).startswith("1 draft line was not placed")
     assert i18n.t("outcome.unplaced", n=2).startswith("2 draft lines were not placed")
     assert i18n.t("call.taken", n=1) == "Took 1 suggested line"
+    assert i18n.t("draft.total", cartons=1, amount="¥9.00") == "Total 1 carton ¥9.00"
+    assert i18n.t("draft.total", cartons=0, amount="¥0.00") == "Total 0 cartons ¥0.00"
     assert all(key in i18n.MESSAGES for key in i18n.ONE)  # a singular for a key that exists
 
 
