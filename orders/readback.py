@@ -27,6 +27,12 @@ class Flag:
     kind: str  # never_ordered, unusual_qty, sounds_like, at_quota, over_quota, supply_short
     text: str
     blocking: bool = False  # placement will refuse this line as it stands
+    # The figures the text was made from, so a screen can say it in its own words (and plural forms) without
+    # parsing `text`: `usual`/`qty` for unusual_qty, `left` for over_quota and supply_short, `other` for sounds_like.
+    usual: int | None = None
+    qty: int | None = None
+    left: int | None = None
+    other: str = ""
 
 
 def cartons_words(qty: int) -> str:
@@ -102,19 +108,28 @@ def line_flags(
         flags.append(Flag("never_ordered", "this shop has never ordered it" if en else "本店从未订过"))
     elif line.qty >= 2 * usual + 2 or (usual >= 3 and line.qty * 3 <= usual):
         flags.append(
-            Flag("unusual_qty", f"usually {usual}, now {line.qty}" if en else f"平常{usual}条,这次{line.qty}条")
+            Flag(
+                "unusual_qty",
+                f"usually {usual}, now {line.qty}" if en else f"平常{usual}条,这次{line.qty}条",
+                usual=usual,
+                qty=line.qty,
+            )
         )
     if line.alternative:
         flags.append(
-            Flag("sounds_like", f"sounds like {line.alternative}" if en else f"与{line.alternative}相近,请确认")
+            Flag(
+                "sounds_like",
+                f"sounds like {line.alternative}" if en else f"与{line.alternative}相近,请确认",
+                other=line.alternative,
+            )
         )
     if quota_left is not None:
         if line.qty > quota_left:
             text = f"over this week's quota: {quota_left} left" if en else f"超出本周限量,还可订{quota_left}条"
-            flags.append(Flag("over_quota", text, blocking=True))
+            flags.append(Flag("over_quota", text, blocking=True, left=quota_left))
         elif line.qty == quota_left:
             flags.append(Flag("at_quota", "at this week's quota" if en else "已到本周限量"))
     if supply_left is not None and line.qty > supply_left:
         text = f"only {supply_left} left in supply" if en else f"货源不足,仅剩{supply_left}条"
-        flags.append(Flag("supply_short", text, blocking=True))
+        flags.append(Flag("supply_short", text, blocking=True, left=supply_left))
     return flags

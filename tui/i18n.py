@@ -6,6 +6,7 @@ is created, so `set_language()` must run before `tui.app` is imported (`run_tui`
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -262,6 +263,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "refused.quota": ("{name} 超出本周限量{limit}条,还可订{left}条", "{name}: over this week's quota of {limit}, {left} left"),
     "refused.supply": ("{name} 货源不足,仅剩{left}条", "{name}: not enough supply, {left} left"),
     "refused.inactive": ("{name} 已停供", "{name} is discontinued"),
+    "refused.quota.why": ("超出本周限量{limit}条,还可订{left}条", "over this week's quota of {limit}, {left} left"),
+    "refused.supply.why": ("货源不足,仅剩{left}条", "not enough supply, {left} left"),
+    "refused.inactive.why": ("已停供", "discontinued"),
+    "readback.not_placed": ("未下单:{why}", "not placed: {why}"),
     "refused.cutoff": ("本周已过截单时间", "This week's cut-off has passed"),
     "key.place": ("下单", "Place order"),
     "key.place.tip": ("确认复述无误后下单", "Place the order once the customer confirmed it"),
@@ -273,6 +278,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "readback.col.price": ("单价", "Price"),
     "readback.col.amount": ("金额", "Amount"),
     "readback.col.check": ("请核对", "Check"),
+    "flag.never_ordered": ("本店从未订过", "never ordered here"),
+    "flag.unusual_qty": ("平常{usual}条,这次{qty}条", "usually {usual}, now {qty}"),
+    "flag.sounds_like": ("与{other}相近,请确认", "sounds like {other}"),
+    "flag.over_quota": ("超出本周限量,还可订{left}条", "over this week's quota: {left} left"),
+    "flag.at_quota": ("已到本周限量", "at this week's quota"),
+    "flag.supply_short": ("货源不足,仅剩{left}条", "short of supply: {left} left"),
     "readback.placing": ("正在下单……", "Placing…"),
     "readback.refused": ("未下单:", "Not placed:"),
     "readback.kept": ("草稿保持不变;Esc 返回修改", "The draft is unchanged; Esc to change it"),
@@ -340,10 +351,35 @@ def weekday(isoweekday: int) -> str:
     return weekday_name(isoweekday, _lang, short=True)
 
 
+# English singulars: `t(key, n=1)` says "1 draft line", not "1 draft lines". Chinese has no plural, so a key
+# needs an entry here only when its English text counts one thing, as `{n}` (or `{cartons}` when there is no n).
+ONE: dict[str, str] = {
+    "outcome.unplaced": "{n} draft line was not placed; Enter again ends the call and clears it",
+    "call.taken": "Took {n} suggested line",
+    "call.items": "{n} item",
+    "summary.quotas_value": "{n} rule",
+    "summary.supply_value": "{n} row",
+    "roles.order_taker": "{n} order taker",
+    "roles.shift_lead": "{n} shift lead",
+    "roles.admin": "{n} admin",
+    "draft.total": "Total {cartons} carton {amount}",
+    "call.past": "{cartons} carton",
+    "call.placed": "Order #{id} placed, {cartons} carton",
+}
+
+
 def t(key: str, **values: object) -> str:
-    """The text for `key` in the current language; a missing key shows itself so it is noticed, not hidden."""
+    """The text for `key` in the current language; a missing key shows itself so it is noticed, not hidden.
+    In English a count `n` of 1 takes the singular from `ONE` when the key has one."""
     pair = MESSAGES.get(key)
     if pair is None:
         return key
     text = pair[1] if _lang == "en" else pair[0]
+    if _lang == "en" and key in ONE and values.get("n", values.get("cartons")) == 1:
+        text = ONE[key]
     return text.format(**values) if values else text
+
+
+def join(items: Iterable[str]) -> str:
+    """A list in running text, separated as the language writes it: 、 in Chinese, ", " in English."""
+    return (", " if _lang == "en" else "、").join(items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
 from sqlalchemy import Engine, select
 from textual.widgets import DataTable, Static
 
@@ -169,3 +170,46 @@ async def test_an_order_taker_cannot_read_the_lead_screens(demo_engine: Engine, 
         await app.push_screen(ret)
         await settle(pilot, lambda: "班长" in text_of(ret.query_one("#ret-title", Static)))
         assert ret.rows == []
+
+
+def on_screen(app: object) -> str:
+    """The screen as drawn, row by row: what the lead actually sees (clipping and wrapping included)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())  # type: ignore[attr-defined]
+
+
+async def drawn(pilot: object, wanted: list[str], tries: int = 50) -> str:
+    """The screen once it shows every wanted text (or after `tries` repaints): a repaint can lag the update."""
+    app = pilot.app  # type: ignore[attr-defined]
+    seen = ""
+    for _ in range(tries):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]
+        seen = on_screen(app)
+        if all(w in seen for w in wanted):
+            break
+    return seen
+
+
+async def test_at_80x24_every_outcome_label_the_whole_header_and_whole_brand_names(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    app = make_app(demo_engine, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dash = await sign_in_lead(pilot)
+        assert dash.dashboard is not None
+        q = dash.dashboard.open_tickets
+        labels = ["已订货", "无人接听", "占线", "约定回电", "拒绝订货", "已停业", "号码错误", "已回复"]
+        header = f"未结 {q.total}(超时 {q.overdue},一小时内到期 {q.due_soon})"  # not cut mid-bracket
+        seen = await drawn(pilot, [*labels, header])
+        for wanted in [*labels, header]:
+            assert wanted in seen, (wanted, seen)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, CoverageScreen)
+        table = screen.query_one("#cov-table", DataTable)
+        await settle(pilot, lambda: table.row_count > 0)
+        # whole brand names: the brand column is as wide as its longest name, and every column fits the screen
+        brands = {cells(table, i)[0] for i in range(table.row_count)}
+        brand_col = table.columns[table.ordered_columns[0].key]
+        assert brand_col.get_render_width(table) - 2 * table.cell_padding >= max(cell_len(b) for b in brands)
+        assert sum(c.get_render_width(table) for c in table.ordered_columns) <= table.size.width

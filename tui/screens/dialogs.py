@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
+from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -24,7 +25,7 @@ from orders.call_view import CallView
 from orders.callback_time import CallbackTimeError, callback_label, parse_callback_time, understand
 from orders.calls import CALLBACK_OUTCOMES
 from orders.clock import now, today
-from orders.drafts import Draft
+from orders.drafts import Draft, DraftLine
 from orders.placement import (
     LineProblem,
     OrderDatabaseError,
@@ -33,7 +34,7 @@ from orders.placement import (
     place_order_once,
 )
 from orders.quantity import MAX_CARTONS
-from orders.readback import readout
+from orders.readback import Flag, readout
 from orders.settings import Settings
 from orders.tickets import TicketRow, open_ticket, reply_promise
 from tui.i18n import language, t
@@ -82,18 +83,38 @@ class QuantityDialog(Dialog[int | None]):
         self.dismiss(None)
 
 
-def problem_text(p: LineProblem) -> str:
-    """A refused line in the order taker's words (the rule's own sentence when there is no shorter one)."""
+REFUSAL_KEYS = {
+    "quota_exceeded": "refused.quota",
+    "supply_exhausted": "refused.supply",
+    "inactive_product": "refused.inactive",
+}
+
+
+def problem_text(p: LineProblem, *, named: bool = True) -> str:
+    """A refused line in the order taker's words (the rule's own sentence when there is no shorter one).
+    `named=False` leaves the product out, for the reason shown under the line itself in the read-back."""
     name = p.name or p.code
-    if p.reason == "quota_exceeded":
-        return t("refused.quota", name=name, left=p.remaining if p.remaining is not None else 0, limit=p.limit)
-    if p.reason == "supply_exhausted":
-        return t("refused.supply", name=name, left=p.remaining if p.remaining is not None else 0)
-    if p.reason == "inactive_product":
-        return t("refused.inactive", name=name)
+    left = p.remaining if p.remaining is not None else 0
+    if p.reason in REFUSAL_KEYS:
+        return t(REFUSAL_KEYS[p.reason] + ("" if named else ".why"), name=name, left=left, limit=p.limit)
     if p.reason == "cutoff_passed":
         return t("refused.cutoff")
     return p.text or f"{name}: {p.reason}"
+
+
+def flag_text(flag: Flag) -> str:
+    """A read-back flag in the screen's language, from the figures it carries (so English counts read right)."""
+    values = {"usual": flag.usual, "qty": flag.qty, "left": flag.left, "other": flag.other}
+    text = t("flag." + flag.kind, **values)
+    return flag.text if text == "flag." + flag.kind else text
+
+
+def _price(line: DraftLine) -> int:
+    return line.price_fen
+
+
+def _total(line: DraftLine) -> int:
+    return line.total_fen
 
 
 class ReadbackScreen(Dialog[PlacedOrder | None]):
@@ -112,6 +133,8 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         self.draft = draft
         self.view = view
         self.busy = False
+        self.problems: dict[str, str] | None = None  # why each refused line was refused, under the line
+        self.refused = False  # set by a refusal; the draft can change only after Esc, so it stays set
         self.waiting_for_db = False
         self.maybe_written = False
 
@@ -125,29 +148,56 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
                 Text(t("draft.total", cartons=self.draft.cartons, amount=yuan(self.draft.total_fen)), style="bold"),
                 classes="message",
             )
-            yield Static(Text(t("readback.hint"), style="dim"), id="readback-status", classes="message")
             yield Static("", classes="error", id="readback-error")
+            yield Static(Text(t("readback.hint"), style="dim"), id="readback-status", classes="message")
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter leaves the footer (and does nothing) while nothing can be placed: placing, or refused with the
+        draft unchanged, when pressing it again would only be refused again."""
+        return not (action == "place" and (self.busy or self.refused))
+
     def _table(self, problems: dict[str, str] | None = None) -> Table:
+        """One row per line, quantity and amount never cut (no_wrap); the line's flags and, after a refusal,
+        why placement refused it follow under its read-out as separate items, packed into rows that break
+        between items (not inside one) at the width the column will have."""
+        self.problems = problems
         lang = language()
         table = Table(box=None, padding=(0, 1, 0, 0), expand=True, show_header=True)
         table.add_column("#", justify="right", no_wrap=True)
-        table.add_column(t("readback.col.line"), ratio=3)
+        table.add_column(t("readback.col.line"), ratio=1)
         table.add_column(t("readback.col.price"), justify="right", no_wrap=True)
         table.add_column(t("readback.col.amount"), justify="right", no_wrap=True)
-        table.add_column(t("readback.col.check"), ratio=3)
-        for i, line in enumerate(self.draft.lines, 1):
-            flags = self.view.flags(line, lang) if self.view is not None else []
-            check = Text()
-            for flag in flags:
-                check.append(flag.text + " ", style="bold red" if flag.blocking else "yellow")
+        lines = self.draft.lines
+        fixed = sum(
+            max([cell_len(t(head)), *(cell_len(yuan(fen(x))) for x in lines)]) + 1
+            for head, fen in (("readback.col.price", _price), ("readback.col.amount", _total))
+        )
+        room = max(20, self.app.size.width - 4 - (len(str(len(lines))) + 1) - fixed - 1)
+        for i, line in enumerate(lines, 1):
+            cell = Text(readout(line, lang), style="bold", overflow="fold")
+            items = [
+                ("▸" + flag_text(flag), "bold red" if flag.blocking else "yellow")
+                for flag in (self.view.flags(line, lang) if self.view is not None else [])
+            ]
             if problems and line.code in problems:
-                check.append(problems[line.code], style="bold red")
-            table.add_row(
-                str(i), Text(readout(line, lang), style="bold"), yuan(line.price_fen), yuan(line.total_fen), check
-            )
+                items.append(("▸" + t("readback.not_placed", why=problems[line.code]), "bold red reverse"))
+            used = room
+            for text, style in items:
+                if used + 2 + cell_len(text) > room:
+                    cell.append("\n")
+                    used = 0
+                else:
+                    cell.append("  ")
+                    used += 2
+                cell.append(text, style=style)
+                used += cell_len(text)
+            table.add_row(str(i), cell, yuan(line.price_fen), yuan(line.total_fen))
         return table
+
+    def on_resize(self) -> None:
+        """The flags are packed for the width: pack them again when the terminal changes size."""
+        self.query_one("#readback-table", Static).update(self._table(self.problems))
 
     def action_back(self) -> None:
         if self.busy and not self.waiting_for_db:
@@ -158,6 +208,7 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
         if self.busy:
             return
         self.busy = True
+        self.refresh_bindings()
         self._status(t("readback.placing"))
         self.place()
 
@@ -197,14 +248,19 @@ class ReadbackScreen(Dialog[PlacedOrder | None]):
             self._refused(PlacementError(str(exc), kind="error"))
 
     def _refused(self, exc: PlacementError) -> None:
+        """The refusal in a block of its own, one item per refused line naming the product and why in full,
+        and the reason again under the line in the table, so the order taker sees which line to change."""
         self.busy = False
-        problems = {p.code: problem_text(p) for p in exc.lines}
+        self.refused = True
+        self.refresh_bindings()
+        problems = {p.code: problem_text(p, named=False) for p in exc.lines}
         self.query_one("#readback-table", Static).update(self._table(problems))
-        general = [problem_text(p) for p in exc.lines if p.code not in {line.code for line in self.draft.lines}]
-        message = t("readback.refused") + (" " + " ".join(general) if general else "")
+        block = Text(t("readback.refused"), style="bold")
+        for p in exc.lines:
+            block.append("\n• " + problem_text(p))
         if not exc.lines:
-            message += " " + exc.message
-        self.query_one("#readback-error", Static).update(Text(message))
+            block.append("\n• " + exc.message)
+        self.query_one("#readback-error", Static).update(block)
         self._status(t("readback.kept"), "dim")
 
     def _lost_database(self, exc: BaseException) -> None:

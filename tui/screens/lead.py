@@ -31,15 +31,19 @@ from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import LEAD_ROLES, PermissionDenied, require_role
 from tui.cells import pad
-from tui.i18n import t, weekday
+from tui.i18n import join, t, weekday
 from tui.keys import bind
 from tui.messages import CoverageLoaded, DashboardLoaded, Refused, RetentionLoaded, RetentionPlanned
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
 
 DASHBOARD_POLL_SECONDS = 10.0
-OUTCOME_ORDER = ("ordered", "no_answer", "busy", "callback_requested", "refused", "closed", "wrong_number")
+# Every outcome a call can end with, the lead's reply on a complaint included: the panel shows each even at 0.
+OUTCOME_ORDER = (
+    "ordered", "no_answer", "busy", "callback_requested", "refused", "closed", "wrong_number", "replied",
+)
 BAR_WIDTH = 14
+OUTCOMES_WIDTH = 40  # the outcome panel's width in lead.tcss, before it is laid out
 
 
 def minutes(seconds: float | None) -> str:
@@ -220,12 +224,15 @@ class DashboardScreen(LeadScreen):
         out = Text()
         out.append(t("dash.outcomes") + "\n", style="bold")
         largest = max(total.outcomes.values(), default=0)
-        label_width = max(cell_len(t("outcome." + o)) for o in OUTCOME_ORDER)
+        label_width = max(cell_len(t("dash.outcome." + o)) for o in OUTCOME_ORDER)
+        # The bar takes what the labels and counts leave: a fixed 14 wrapped every English row onto two lines.
+        width = self.query_one("#dash-outcomes", Static).content_size.width or OUTCOMES_WIDTH - 2
+        bar_width = max(3, min(BAR_WIDTH, width - label_width - 6))
         for outcome in OUTCOME_ORDER:
             n = total.outcomes.get(outcome, 0)
             style = "green" if outcome == "ordered" else "yellow" if outcome in ("no_answer", "busy") else "cyan"
-            out.append(pad(t("outcome." + outcome), label_width) + " ")
-            out.append(pad(bar(n, largest), BAR_WIDTH), style=style)
+            out.append(pad(t("dash.outcome." + outcome), label_width) + " ")
+            out.append(pad(bar(n, largest, bar_width), bar_width), style=style)
             out.append(f" {n:>4}\n")
         out.rstrip()
         return out
@@ -368,7 +375,7 @@ class RetentionScreen(LeadScreen):
         if row is None:
             why.update(Text(t("ret.none"), style="dim") if not self.rows else "")
             return
-        reasons = "、".join(t("ret.why." + r) for r in row.reasons)
+        reasons = join(t("ret.why." + r) for r in row.reasons)
         owner = f" · {row.owner}" if row.owner else ""
         why.update(Text(f"{row.name}{owner} ({row.code}): {reasons}"))
 
