@@ -272,9 +272,9 @@ def set_active(engine: Engine, login: str, active: bool, *, by: SignedIn) -> boo
     at = now()
     with write_transaction(engine) as conn:
         user = _target(conn, login)
-        _may_manage(by, user.role, verb)
         if not active and login == by.login:
             raise UserError(f"you cannot disable your own login {login!r}; ask another lead or an admin")
+        _may_manage(by, user.role, verb)
         changed = user.active != active
         if changed:
             conn.execute(update(User).where(col(User.login) == login).values(active=active))

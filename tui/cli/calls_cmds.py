@@ -181,7 +181,8 @@ def start_cmd(
         with _calls_database(state) as engine:
             who = operator_for(engine, acting(engine, state, actor), operator)
             if who is None:
-                raise CliError("calls start needs --operator (who makes the call) or --as", kind="usage", code=EXIT_USAGE)
+                message = "calls start needs --operator (who makes the call) or --as"
+                raise CliError(message, kind="usage", code=EXIT_USAGE)
             operator = who
             call_id = start_call(engine, customer, who, settings)
             claim = claim_of(engine, settings, customer)
