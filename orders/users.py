@@ -1,9 +1,14 @@
-"""Logins: creating them, signing in, and the role checks every protected action makes.
+"""Logins: creating and administering them, signing in, and the role checks every protected action makes.
 
 PINs are stored only as salted scrypt hashes. A 4-digit PIN is guessed in 10,000 tries, so repeated wrong PINs
 lock the login for a while (settings `login_max_attempts`, `login_lock_minutes`) and the lock is audited. An
 unknown login and a wrong PIN get the same answer, and take the same time, so nobody can find out which
-operator IDs exist by trying them.
+operator IDs exist by trying them. Since anyone can lock a login by guessing, a lead or admin unlocks it at
+once (`unlock_user`).
+
+Administration (`add_user`, `unlock_user`, `set_active`, `set_pin`, `set_role`) takes `by`, who asks: a shift
+lead runs the order takers of the shift, an admin everyone; the CLI without `--as` acts as `system_actor()`,
+the database's administrator. Every change is an `audit_log` row naming `by`.
 """
 
 from __future__ import annotations

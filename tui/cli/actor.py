@@ -20,7 +20,16 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from orders.users import LoginError, PermissionDenied, SignedIn, UserError, authenticate, known_operator, system_actor
+from orders.users import (
+    LoginError,
+    PermissionDenied,
+    SignedIn,
+    UserError,
+    authenticate,
+    is_system,
+    known_operator,
+    system_actor,
+)
 from tui.cli.main import EXIT_REFUSED, CliError, CliState
 
 AsOption = Annotated[
@@ -64,7 +73,7 @@ def operator_for(engine: Engine, actor: SignedIn, given: str | None) -> str | No
     `--as` login (None for the system actor: the command's own default applies). An order taker acting for
     themselves may not record work as someone else's (exit 3)."""
     if given is None:
-        return None if actor.login.startswith("system:") else actor.login
+        return None if is_system(actor) else actor.login
     try:
         login = known_operator(engine, given)
     except UserError as exc:

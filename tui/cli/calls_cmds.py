@@ -183,15 +183,14 @@ def start_cmd(
             if who is None:
                 message = "calls start needs --operator (who makes the call) or --as"
                 raise CliError(message, kind="usage", code=EXIT_USAGE)
-            operator = who
             call_id = start_call(engine, customer, who, settings)
             claim = claim_of(engine, settings, customer)
         held = claim.since if claim is not None else None  # None only if a lead released it in between
         since = held.astimezone(zone).isoformat(timespec="seconds") if held is not None else None
         if as_json:
-            emit_json({"call_id": call_id, "customer": customer, "operator": operator.strip(), "since": since})
+            emit_json({"call_id": call_id, "customer": customer, "operator": who, "since": since})
             return
-        typer.echo(f"call {call_id} started: {customer} held by {operator.strip()} since {since}")
+        typer.echo(f"call {call_id} started: {customer} held by {who} since {since}")
 
 
 @calls_app.command("release")
