@@ -54,7 +54,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
     "catalog": ("brand", "pack", "style", "price_band", "barcode", "status", "aliases", "launched_on"),
-    "customers": ("owner", "phone", "district", "shop_type", "operator"),
+    "customers": ("owner", "phone", "district", "shop_type", "operator", "status"),
     "history": (),
     "quotas": ("customer_code",),
     "supply": (),
@@ -176,6 +176,55 @@ def _text(max_len: int) -> Callable[[str], str]:
     return parse
 
 
+_CODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
+_LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", re.ASCII)
+FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet reads as the start of a formula (OWASP CSV injection)
+
+
+def _code(raw: str) -> str:
+    """A product or customer code: ASCII letters, digits, '-' and '_', not starting with '-'.
+
+    Codes travel back to the ERP in every export and are typed into spreadsheets by the people fixing one; a
+    code such as `=HYPERLINK(...)` or `@SUM(...)` would run there, so it is refused at the door rather than
+    trusted to every later writer. Licence numbers and product codes are digits, so nothing real is lost."""
+    if len(raw) > 32:
+        raise _Bad("is longer than 32 characters")
+    if not _CODE.fullmatch(raw):
+        if raw[0] == "-":
+            raise _Bad("starts with '-'; a code is letters, digits, '-' or '_' and starts with a letter or digit")
+        raise _Bad("may hold only letters, digits, '-' and '_'")
+    return raw
+
+
+def _login(raw: str) -> str:
+    """An order taker's login, as `telesales user add` accepts it (letters, digits, '_', '.', '-')."""
+    if len(raw) > 32:
+        raise _Bad("is longer than 32 characters")
+    if not _LOGIN.fullmatch(raw):
+        raise _Bad("is not a login: use letters, digits, '_', '.' or '-', starting with a letter or digit")
+    return raw
+
+
+def _name(max_len: int) -> Callable[[str], str]:
+    """A name shown on screens and written to exports: refused when it starts like a spreadsheet formula
+    (`=`, `+`, `-`, `@`), since no shop or product is called that and an export must never carry one."""
+    check = _text(max_len)
+
+    def parse(raw: str) -> str:
+        if raw[0] in FORMULA_START:
+            raise _Bad(f"starts with '{raw[0]}', which a spreadsheet would run as a formula; remove it")
+        return check(raw)
+
+    return parse
+
+
+def _customer_status(raw: str) -> bool:
+    """`active` or `inactive` to the customer's `active` flag: an inactive shop leaves the call lists."""
+    if raw not in ("active", "inactive"):
+        raise _Bad("must be active or inactive")
+    return raw == "active"
+
+
 def _status(raw: str) -> str:
     if raw not in ("active", "discontinued"):
         raise _Bad("must be active or discontinued")
@@ -198,10 +247,10 @@ class _Col:
 
 _SPECS: dict[str, tuple[_Col, ...]] = {
     "catalog": (
-        _Col("code", _text(32), "code"),
-        _Col("name", _text(100), "name"),
+        _Col("code", _code, "code"),
+        _Col("name", _name(100), "name"),
         _Col("price_per_carton", _price_fen, "price_fen"),
-        _Col("brand", _text(50), "brand"),
+        _Col("brand", _name(50), "brand"),
         _Col("pack", _text(20), "pack"),
         _Col("style", _text(20), "style"),
         _Col("price_band", _whole(1, 5, "a whole number from 1 to 5 (or empty)"), "price_band"),
@@ -211,15 +260,16 @@ _SPECS: dict[str, tuple[_Col, ...]] = {
         _Col("launched_on", _strict_date, "launched_on"),
     ),
     "customers": (
-        _Col("code", _text(32), "code"),
-        _Col("name", _text(100), "name"),
+        _Col("code", _code, "code"),
+        _Col("name", _name(100), "name"),
         _Col("tier", _whole(1, 30), "tier"),
         _Col("order_weekday", _whole(1, 7, "a whole number from 1 (Monday) to 7 (Sunday)"), "order_weekday"),
-        _Col("owner", _text(50), "owner"),
+        _Col("owner", _name(50), "owner"),
         _Col("phone", _text(32), "phone"),
         _Col("district", _text(50), "district"),
         _Col("shop_type", _text(50), "shop_type"),
-        _Col("operator", _text(32), "operator"),
+        _Col("operator", _login, "operator"),
+        _Col("status", _customer_status, "active", empty=True),
     ),
     "quotas": (
         _Col("week", _monday, "week"),
