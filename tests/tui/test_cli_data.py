@@ -403,3 +403,92 @@ def test_export_neutralises_formula_cells(loaded: Engine) -> None:
         "7,'@SUM(1),P1,1,381.60,2026-11-23T16:05:09+08:00,'=2+5",
         "7,'@SUM(1),P2,4,230.50,2026-11-23T16:05:09+08:00,'=2+5",
     ]
+
+
+# --------------------------------------------------------------------------------------------- --replace-week
+
+
+def _quota_rows(engine: Engine) -> list[tuple[str, str, int, int, str | None, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT q.week, p.code, q.tier_from, q.tier_to, c.code, q.max_qty FROM quota q "
+                "JOIN product p ON p.id = q.product_id LEFT JOIN customer c ON c.id = q.customer_id"
+            )
+        ).all()
+    return sorted((str(w), p, lo, hi, c, n) for w, p, lo, hi, c, n in rows)
+
+
+def _last_audit(engine: Engine) -> tuple[str, str, dict[str, object]]:
+    with engine.connect() as conn:
+        action, entity, detail = conn.execute(
+            text("SELECT action, entity, detail FROM audit_log ORDER BY id DESC LIMIT 1")
+        ).one()
+    return action, entity, json.loads(detail)
+
+
+def test_replace_week_takes_quota_rows_away(loaded: Engine, tmp_path: Path) -> None:
+    url = url_of(loaded)
+    first = write(
+        tmp_path,
+        "quotas.csv",
+        "week,product_code,tier_from,tier_to,max_qty,customer_code\n"
+        "2026-11-23,P1,1,10,5,\n2026-11-23,P2,1,10,5,\n2026-11-23,P1,1,30,9,C1\n2026-11-30,P2,1,30,2,\n",
+    )
+    assert run_cli("--db", url, "import", "quotas", first).exit_code == 0
+    plain = write(tmp_path, "plain.csv", "week,product_code,tier_from,tier_to,max_qty\n2026-11-23,P1,1,10,6\n")
+    result = run_cli("--db", url, "import", "quotas", plain)
+    assert result.exit_code == 0
+    assert len(_quota_rows(loaded)) == 4  # without --replace-week a file only adds and updates
+    replace = write(
+        tmp_path,
+        "replace.csv",
+        "week,product_code,tier_from,tier_to,max_qty\n2026-11-23,P1,1,10,7\n2026-11-23,P2,11,30,3\n",
+    )
+    result = run_cli("--db", url, "import", "quotas", replace, "--replace-week")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"imported 2 quotas rows from {replace} (1 new, 1 updated)",
+        "week 2026-11-23 replaced: 1 added, 1 updated, 2 removed",
+    ]
+    assert _quota_rows(loaded) == [
+        ("2026-11-23", "P1", 1, 10, None, 7),
+        ("2026-11-23", "P2", 11, 30, None, 3),
+        ("2026-11-30", "P2", 1, 30, None, 2),  # a week the file does not name is left alone
+    ]
+    action, entity, detail = _last_audit(loaded)
+    assert (action, entity) == ("import", "quotas")
+    assert detail["replace_week"] == {"2026-11-23": {"added": 1, "updated": 1, "removed": 2}}
+    assert (detail["rows"], detail["new"], detail["updated"]) == (2, 1, 1)
+
+
+def test_replace_week_takes_a_supply_limit_away(loaded: Engine, tmp_path: Path) -> None:
+    """Once the week's file no longer lists a product, that product has no supply limit that week."""
+    url = url_of(loaded)
+    supply = write(tmp_path, "supply.csv", "week,product_code,total_qty\n2026-11-23,P1,2\n2026-11-23,P2,2\n")
+    assert run_cli("--db", url, "import", "supply", supply).exit_code == 0
+    assert run_cli("--db", url, "order", "place", "C1", "P1=3").exit_code == 3  # only 2 in supply
+    only_p2 = write(tmp_path, "only_p2.csv", "week,product_code,total_qty\n2026-11-23,P2,4\n")
+    result = run_cli("--db", url, "import", "supply", only_p2, "--replace-week")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "week 2026-11-23 replaced: 0 added, 1 updated, 1 removed"
+    placed = run_cli("--db", url, "order", "place", "C1", "P1=3", "P2=4")
+    assert placed.exit_code == 0, placed.stderr
+
+
+def test_replace_week_refusals_change_nothing(loaded: Engine, tmp_path: Path) -> None:
+    url = url_of(loaded)
+    supply = write(tmp_path, "supply.csv", "week,product_code,total_qty\n2026-11-23,P1,2\n2026-11-23,P2,2\n")
+    assert run_cli("--db", url, "import", "supply", supply).exit_code == 0
+    bad = write(tmp_path, "bad.csv", "week,product_code,total_qty\n2026-11-23,P1,4\n2026-11-23,P9,1\n")
+    err = refuse(loaded, "supply", bad, "--replace-week")
+    assert err.splitlines() == [
+        f"{bad}:3: product_code 'P9' is not in the catalog",
+        f"telesales: 1 bad row of 2 in {bad}; nothing was imported",
+    ]
+    catalog = write(tmp_path, "cat.csv", CATALOG)
+    err = refuse(loaded, "catalog", catalog, "--replace-week")
+    assert err == (
+        "telesales: --replace-week applies to quotas and supply files only, not catalog: those are the kinds "
+        "whose rows belong to a week\n"
+    )
