@@ -4,6 +4,7 @@ from tui.cli.main import app, main
 
 # Command modules register their commands on `app` when imported.
 from tui.cli import (  # noqa: F401  isort: skip
+    audit_cmd,
     calls_cmds,
     customer_cmds,
     data_cmds,
