@@ -4,7 +4,9 @@ from tui.cli.main import app, main
 
 # Command modules register their commands on `app` when imported.
 from tui.cli import (  # noqa: F401  isort: skip
+    audit_cmd,
     calls_cmds,
+    customer_cmds,
     data_cmds,
     db_cmds,
     demo_cmd,

@@ -48,6 +48,13 @@ def import_cmd(
         str | None,
         typer.Option("--encoding", help="The file's text encoding, e.g. gb18030 (default utf-8)."),
     ] = None,
+    replace_week: Annotated[
+        bool,
+        typer.Option(
+            "--replace-week",
+            help="quotas and supply: each week in the file keeps only the file's rows (others of it are removed).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import a CSV file: every row is checked first, and one bad row imports nothing."""
@@ -55,13 +62,22 @@ def import_cmd(
         try:
             # the file's own problems (unknown kind, missing, a device or a pipe) come first, whether or not the
             # database is reachable
-            check_source(file, kind, encoding)
+            check_source(file, kind, encoding, replace_week)
         except ImportFileError as exc:
             raise CliError(str(exc)) from exc
         engine = open_database(state_of(ctx, db))
         try:
             with progress_bar() as progress:
-                result = import_file(engine, kind, file, at=now(), actor=_actor(), encoding=encoding, progress=progress)
+                result = import_file(
+                    engine,
+                    kind,
+                    file,
+                    at=now(),
+                    actor=_actor(),
+                    encoding=encoding,
+                    progress=progress,
+                    replace_week=replace_week,
+                )
         except ImportFileError as exc:
             raise CliError(str(exc)) from exc
         except ImportRowErrors as exc:
@@ -77,6 +93,11 @@ def import_cmd(
             typer.echo(f"imported {result.rows} history rows from {file}")
         else:
             typer.echo(f"imported {result.rows} {kind} rows from {file} ({result.new} new, {result.updated} updated)")
+        for week, change in result.weeks.items():
+            typer.echo(
+                f"week {week.isoformat()} replaced: {change.added} added, {change.updated} updated, "
+                f"{change.removed} removed"
+            )
 
 
 BAD_WEEK = "{option} {raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23"
