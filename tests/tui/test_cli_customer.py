@@ -121,3 +121,22 @@ def test_assign_refusal_as_json(url: str, engine: Engine) -> None:
 def test_assign_needs_codes_and_operator(url: str) -> None:
     assert run_cli("--db", url, "customer", "assign", "C1").exit_code == 2
     assert run_cli("--db", url, "customer", "assign", "--operator", "li").exit_code == 2
+
+
+def test_assign_as_a_person_needs_their_pin_and_a_lead_role(url: str, engine: Engine) -> None:
+    """`--as` signs in with the PIN from standard input: an order taker is refused (exit 3), a wrong PIN too, and
+    a shift lead's move is recorded under the lead's own login."""
+    added = run_cli("--db", url, "user", "add", "boss", "--name", "Boss", "--role", "shift_lead", input="5678\n")
+    assert added.exit_code == 0, added.stderr
+    before = operators(engine)
+    taker = run_cli("--db", url, "customer", "assign", "C1", "--operator", "li", "--as", "wang", input="1234\n")
+    assert taker.exit_code == 3 and "order_taker" in taker.stderr
+    wrong = run_cli("--db", url, "customer", "assign", "C1", "--operator", "li", "--as", "boss", input="0000\n")
+    assert wrong.exit_code == 3
+    assert operators(engine) == before
+    done = run_cli("--db", url, "customer", "assign", "C1", "--operator", "li", "--as", "boss", input="5678\n")
+    assert done.exit_code == 0, done.stderr
+    assert operators(engine)["C1"] == "li"
+    with engine.connect() as conn:
+        actors = conn.execute(text("SELECT actor FROM audit_log WHERE action = 'customer_assign'")).scalars().all()
+    assert actors == ["boss"]

@@ -2,30 +2,22 @@
 
 A thin shell over `orders.customers.assign_customers`, which owns the rule (all or nothing, a known and active
 operator, one audit row per shop). Without `--as` the CLI acts as the database's administrator and is recorded
-as `system:<OS user>`, the way the README says.
+as `system:<OS user>`; with `--as ID` the login signs in with its PIN from standard input and must be a shift lead
+or admin (tui/cli/actor.py decides the actor for every command).
 """
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 
 from orders.customers import AssignError, assign_customers
+from tui.cli.actor import AsOption, acting
 from tui.cli.main import CliError, DbOption, JsonOption, app, cli_errors, database, emit_json, state_of
 
 customer_app = typer.Typer(help="Shops: who calls them.", no_args_is_help=True)
 app.add_typer(customer_app, name="customer")
-
-
-def system_actor() -> str:
-    """The audit's name for whoever runs the CLI without signing in: the database's administrator, by OS user."""
-    try:
-        user = getpass.getuser() or "unknown"
-    except Exception:  # getuser raises when no user name is known (containers without a passwd entry)
-        user = "unknown"
-    return f"system:{user}"[:32]
 
 
 def _refused(exc: AssignError) -> CliError:
@@ -37,12 +29,15 @@ def assign(
     ctx: typer.Context,
     codes: Annotated[list[str], typer.Argument(metavar="CODE...", help="The shops' customer codes.")],
     operator: Annotated[str, typer.Option("--operator", metavar="ID", help="The order taker who gets them.")],
+    as_login: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Make ID the usual order taker of every shop named: all or nothing, and audited."""
-    with cli_errors(as_json), database(state_of(ctx, db), {AssignError: _refused}) as engine:
-        done = assign_customers(engine, codes, operator, actor=system_actor())
+    state = state_of(ctx, db)
+    with cli_errors(as_json), database(state, {AssignError: _refused}) as engine:
+        by = acting(engine, state, as_login)
+        done = assign_customers(engine, codes, operator, actor=by.login, by=None if as_login is None else by)
         if as_json:
             emit_json(done.as_json())
             return

@@ -3,7 +3,6 @@ and `db.export`, which own the rules; this module only turns their outcomes into
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ import typer
 from db.csv_import import KINDS, ImportFileError, ImportRowErrors, check_source, import_file
 from db.export import order_rows, write_atomically, write_orders_csv
 from orders.clock import now
+from orders.users import system_actor
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
 from tui.cli.options import parse_week
 from tui.cli.progress import progress_bar
@@ -21,14 +21,6 @@ MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, 
 
 export_app = typer.Typer(help="Write data out for the ERP.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-
-def _actor() -> str:
-    """Who ran the import, for the audit log: the OS login (the CLI has no app login)."""
-    try:
-        return getpass.getuser() or "cli"
-    except Exception:  # getuser raises when no user name is known (containers without /etc/passwd entry)
-        return "cli"
 
 
 def _report_rows(exc: ImportRowErrors) -> None:
@@ -73,7 +65,7 @@ def import_cmd(
                     kind,
                     file,
                     at=now(),
-                    actor=_actor(),
+                    actor=system_actor().login,
                     encoding=encoding,
                     progress=progress,
                     replace_week=replace_week,
