@@ -20,7 +20,7 @@ import time as _time
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -210,7 +210,7 @@ def allow_fixed_clock(conn: Connection, *, actor: str) -> None:
 def entries(settings: Settings, policy: Policy) -> list[Entry]:
     """Every policy key with its value as `settings` holds it (after `apply`) and where that value came from."""
     local = {} if policy.shared else terminal_sources()
-    dumped = settings.model_dump(mode="json", include=set(POLICY_KEYS))
+    dumped = json_values(settings, POLICY_KEYS)
     if settings.clock_override is None:
         dumped["clock_override"] = fixed_clock_allowed(settings, policy)
     out = []
@@ -296,11 +296,13 @@ def change_policy(engine: Engine, terminal: Settings, changes: Mapping[str, Any]
             if len(problems) == 1:
                 raise PolicyError(f"cannot set {problems[0]}; nothing was changed", problems)
             raise PolicyError(f"{len(problems)} bad policy values; nothing was changed", problems)
-        new_json = updated.model_dump(mode="json", include=set(changes))
-        old_json = current.model_dump(mode="json", include=set(changes))
+        new_json = json_values(updated, changes)
+        old_json = json_values(current, changes)
         done: list[Change] = []
         for key in changes:
             old = policy.rows[key].value if key in policy.rows else old_json[key]
+            if key == "clock_override" and old is None:
+                old = fixed_clock_allowed(current, policy)  # "not set" means the backend's default
             if key in policy.rows and policy.rows[key].value == new_json[key]:
                 continue
             _upsert(conn, key, new_json[key], at=at, actor=actor, exists=key in policy.rows)
@@ -330,8 +332,8 @@ def _upsert(conn: Connection, key: str, value: Any, *, at: datetime, actor: str,
 
 
 def read_policy_file(path: Path) -> dict[str, Any]:
-    """The keys of a policy file for `config import`, all of them checked first: every key that is not a policy
-    key is one `FILE: KEY: reason` line of the `PolicyError`, so a file is fixed in one go."""
+    """The keys and values of a policy file for `config import`; a file that cannot be read as TOML is one
+    sentence."""
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
@@ -343,40 +345,49 @@ def read_policy_file(path: Path) -> dict[str, Any]:
         raise PolicyError(f"cannot read {path}: it is a folder; nothing was changed") from exc
     except OSError as exc:
         raise PolicyError(f"cannot read {path}: {exc.strerror or exc}; nothing was changed") from exc
-    bad = [f"{path}: {key}: not a policy key (a terminal's own setting stays in its config.toml)"
-           for key in data if key not in POLICY_KEYS]
-    if bad:
-        raise PolicyError(f"{len(bad)} bad key{'s' if len(bad) != 1 else ''} in {path}; nothing was changed", bad)
     if not data:
         raise PolicyError(f"{path} holds no policy key; nothing was changed")
     return data
 
 
 def import_policy(engine: Engine, terminal: Settings, path: Path, *, actor: str) -> list[Change]:
-    """`config import`: every key of the file or none, each bad one named as `FILE: KEY: reason`."""
+    """`config import`: every key of the file or none. Every bad key is named as `FILE: KEY: reason` in one go,
+    the unknown ones and the bad values alike, so a file is fixed in one round."""
     data = read_policy_file(path)
+    unknown = [f"{path}: {key}: not a policy key (a terminal's own setting stays in its config.toml)"
+               for key in data if key not in POLICY_KEYS]
+    known = {key: value for key, value in data.items() if key in POLICY_KEYS}
     try:
-        return change_policy(engine, terminal, data, actor=actor)
+        if unknown:
+            _, problems = check_changes(effective(terminal, load_policy(engine)), known)
+            raise PolicyError("", problems)
+        return change_policy(engine, terminal, known, actor=actor)
     except PolicyError as exc:
-        lines = [f"{path}: {line}" for line in exc.problems]
+        lines = unknown + [f"{path}: {line}" for line in exc.problems]
         raise PolicyError(
-            f"{len(lines)} bad value{'s' if len(lines) != 1 else ''} in {path}; nothing was changed", lines
+            f"{len(lines)} bad key{'s' if len(lines) != 1 else ''} in {path}; nothing was changed", lines
         ) from exc
 
 
 # ----------------------------------------------------------------------------------------------------- display
 
 
+def json_values(settings: Settings, keys: Iterable[str]) -> dict[str, Any]:
+    """The values of `keys` as JSON holds them: as stored in the database and printed by `config show --json`.
+    A time is "HH:MM" (seconds only when there are some), as people write a cut-off."""
+    wanted = set(keys)
+    out = settings.model_dump(mode="json", include=wanted)
+    for key in wanted:
+        value = getattr(settings, key)
+        if isinstance(value, time) and not value.second and not value.microsecond:
+            out[key] = value.strftime("%H:%M")
+    return out
+
+
 def toml_literal(value: Any) -> str:
-    """A JSON-form value as it is written in a TOML file (and in `config set`): times as "HH:MM"."""
+    """A JSON-form value as it is written in a TOML file (and in `config set`)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        try:
-            parsed = time.fromisoformat(value)
-        except ValueError:
-            return json.dumps(value, ensure_ascii=False)
-        return json.dumps(parsed.strftime("%H:%M") if not parsed.second else value)
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {toml_literal(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list):

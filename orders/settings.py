@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     work_end: time = time(17, 30)
     holidays: list[str] = Field(default_factory=list, description="YYYY-MM-DD dates the centre is closed")
     auto_upgrade: bool = Field(default=True, description="migrate an older schema instead of refusing")
-    login_max_attempts: int = 5
-    login_lock_minutes: int = 15
+    login_max_attempts: int = Field(default=5, ge=1, description="wrong PINs in a row that lock a login")
+    login_lock_minutes: int = Field(default=15, ge=1, description="how long a locked login waits")
     ticket_reply_hours: dict[str, int] = Field(
         default_factory=lambda: dict(DEFAULT_TICKET_REPLY_HOURS),
         description="working hours to reply to a complaint, per category; a category left out keeps its default",

@@ -5,6 +5,7 @@ from tui.cli.main import app, main
 # Command modules register their commands on `app` when imported.
 from tui.cli import (  # noqa: F401  isort: skip
     calls_cmds,
+    config_cmds,
     data_cmds,
     db_cmds,
     demo_cmd,
