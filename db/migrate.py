@@ -38,6 +38,13 @@ def head() -> str:
     return rev
 
 
+def known_revisions() -> set[str]:
+    """Every revision this version of the app can migrate from."""
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
 def current(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
@@ -84,13 +91,12 @@ def ensure_current(engine: Engine, *, auto_upgrade: bool = True) -> None:
     """
     if _at_head(engine):
         return
-    from alembic.script import ScriptDirectory
 
     rev = current(engine)
     target = head()
     if rev == target:
         return
-    known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+    known = known_revisions()
     if rev is not None and rev not in known:
         raise SchemaError(
             f"the database is at schema revision {rev}, newer than this version of telesales knows; "

@@ -9,6 +9,7 @@ from tui.cli import (  # noqa: F401  isort: skip
     data_cmds,
     db_cmds,
     demo_cmd,
+    doctor_cmd,
     entry_cmd,
     match_cmd,
     order_cmds,
