@@ -94,16 +94,17 @@ class Entry:
     updated_by: str | None = None
 
 
-def load_policy(engine: Engine) -> Policy:
-    """The policy rows, in one SELECT. A database without the table (an old schema `db status` looks at) has no
-    policy yet: every key keeps its default."""
+def load_policy(engine: Engine, *, at_head: bool = False) -> Policy:
+    """The policy rows. A database without the table (an old schema `doctor` looks at) has no policy yet: every
+    key keeps its default. `at_head` (the schema was just brought to head) skips asking whether the table is
+    there, so that a command start costs one SELECT."""
     with engine.connect() as conn:
-        return _read(conn)
+        return _read(conn, check_table=not at_head)
 
 
-def _read(conn: Connection) -> Policy:
+def _read(conn: Connection, *, check_table: bool = False) -> Policy:
     backend = conn.dialect.name
-    if not inspect(conn).has_table(PolicySetting.__tablename__):
+    if check_table and not inspect(conn).has_table(PolicySetting.__tablename__):
         return Policy(backend, {})
     found: dict[str, StoredValue] = {}
     query = select(
@@ -199,12 +200,12 @@ def use_clock(engine: Engine, settings: Settings, policy: Policy) -> ClockSource
 
 def allow_fixed_clock(conn: Connection, *, actor: str) -> None:
     """Turn `clock_override` on from inside a transaction that is building a demo or test database, and let this
-    process honour `TELESALES_NOW` at once. Not audited: it is written before any time may be read (the audit
-    row would need one), and only into a database being built from nothing."""
+    process honour `TELESALES_NOW` at once (the row is stamped by it then, so a demo built twice with the same
+    TELESALES_NOW is the same database). Not audited: only a database being built from nothing gets here."""
+    clock.use(ClockSource(offset=clock.source().offset, fixed_allowed=True))
     row = conn.execute(select(col(PolicySetting.value)).where(col(PolicySetting.key) == "clock_override")).first()
     if row is None or row[0] != "true":
-        _upsert(conn, "clock_override", True, at=clock.real_now(), actor=actor, exists=row is not None)
-    clock.use(ClockSource(offset=clock.source().offset, fixed_allowed=True))
+        _upsert(conn, "clock_override", True, at=clock.now(), actor=actor, exists=row is not None)
 
 
 def entries(settings: Settings, policy: Policy) -> list[Entry]:
@@ -240,7 +241,7 @@ def parse_value(key: str, raw: str) -> Any:
     """A value as `config set` takes it: written as in TOML (`16:30:00`, `[1,2,3,4,5]`, `true`, `"总公司"`),
     or bare text where TOML would need quotes (`16:30`, `总公司`): the shell has already eaten the quotes."""
     if key not in POLICY_KEYS:
-        raise PolicyError(_unknown_key(key))
+        raise PolicyError(f"cannot set {key!r} to {raw!r}: {_unknown_key(key)}; nothing was changed")
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -257,7 +258,7 @@ def _is_text(key: str) -> bool:
 
 
 def _unknown_key(key: str) -> str:
-    return f"{key!r} is not a policy key; the keys are {', '.join(POLICY_KEYS)}"
+    return f"{key} is not a policy key (the keys are {', '.join(POLICY_KEYS)})"
 
 
 def check_changes(current: Settings, changes: Mapping[str, Any]) -> tuple[Settings, list[str]]:

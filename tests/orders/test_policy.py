@@ -77,7 +77,7 @@ def test_values_are_written_as_in_toml_or_bare() -> None:
     assert parse_value("clock_override", "true") is True
     assert parse_value("company_name", "2026") == "2026"  # a name, never a number
     assert parse_value("company_name", "长沙市烟草公司") == "长沙市烟草公司"
-    with pytest.raises(PolicyError, match="'cutof_time' is not a policy key"):
+    with pytest.raises(PolicyError, match="cannot set 'cutof_time' to '16:30': cutof_time is not a policy key"):
         parse_value("cutof_time", "16:30")
 
 

@@ -63,8 +63,8 @@ def test_set_then_show(url: str) -> None:
         (("work_days", "[1,9]"), "cannot set work_days: [1, 9] is not valid: work_days must be 1 (Monday) to 7"),
         (("work_start", "18:00"), "cannot set work_start: work_start 18:00 must be before work_end 17:30"),
         (("login_max_attempts", "0"), "cannot set login_max_attempts: 0 is not valid"),
-        (("cutof_time", "16:30"), "'cutof_time' is not a policy key"),
-        (("database_url", "sqlite:///x.db"), "'database_url' is not a policy key"),
+        (("cutof_time", "16:30"), "cannot set 'cutof_time' to '16:30': cutof_time is not a policy key"),
+        (("database_url", "sqlite:///x.db"), "cannot set 'database_url' to 'sqlite:///x.db': database_url is not a"),
     ],
 )
 def test_a_bad_key_or_value_is_one_sentence_and_changes_nothing(

@@ -155,7 +155,7 @@ def open_database(
     if migrate:
         try:
             ensure_current(engine, auto_upgrade=settings.auto_upgrade)
-            state.policy = load_policy(engine)
+            state.policy = load_policy(engine, at_head=True)
             use_clock(engine, settings, state.policy)
         except DBAPIError as exc:
             raise unreachable(engine, exc) from exc
