@@ -85,7 +85,9 @@ OPEN_X = ("ticket", "open", "C1", "--category", "other", "--text", "x")  # a com
 HOSTILE_TEXTS = {"empty": EMPTY, "huge": HUGE, "control": CONTROL, "nul": NUL, "emoji": EMOJI, "sql": SQL}
 
 
-def _each_text(make: Any, code: int, kind: str | None = None, skip: tuple[str, ...] = ()) -> list[Case]:
+def _each_text(
+    make: Any, code: int, kind: str | None = None, skip: tuple[str, ...] = (), stdin: str | None = None
+) -> list[Case]:
     """The same invocation with each hostile text in one place. NUL is refused before any command reads its
     arguments (exit 1, `bad_input`), whatever the command would make of the rest."""
     return [
@@ -93,6 +95,7 @@ def _each_text(make: Any, code: int, kind: str | None = None, skip: tuple[str, .
             tuple(make(value)),
             1 if label == "nul" else code,
             "bad_input" if label == "nul" else kind,
+            stdin=stdin,
             name=f"{make(label)[0]}:{'/'.join(make(label)[1:3])}:{label}",
         )
         for label, value in HOSTILE_TEXTS.items()
@@ -155,7 +158,9 @@ CASES: list[Case] = [
     c("order", "place", "C1", "A=1", "--week", "2027-06-07", code=3),
     c("order", "place", "C1", "A=1", "--week", "2026-11-16", code=3),
     c("order", "place", "C1", "A=1", "--week", "2026-13-01", code=1),
-    c("order", "place", "C1", "A=1", "--operator", LONG41, "--json", code=1, kind="bad_operator"),
+    c("order", "place", "C1", "A=1", "--operator", LONG41, "--json", code=1, kind="unknown_operator"),
+    c("order", "place", "C1", "A=1", "--operator", "=2+5", "--json", code=1, kind="unknown_operator"),
+    c("order", "place", "C1", "A=1", "--operator", "nobody", code=1),
     c("order", "place", "C1", "A=1", "--operator", EMPTY, code=1),
     c("order", "place", "C1", "A=1", "--operator", CONTROL, code=1),
     c("order", "place", "C1", "A=1", "--operator", "wang\x00", code=1),
@@ -231,7 +236,10 @@ CASES: list[Case] = [
     c("ticket", "update", "1", "--due", "0001-01-01T00:00:00", code=1),
     c("ticket", "update", "1", "--due", EMOJI, code=1),
     c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", "--as", "nobody", code=1),
-    c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", "--as", "wang", "--reason", "x", code=3),
+    c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", "--as", "wang", "--reason", "x", stdin="1234\n",
+      code=3),
+    c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", code=1),  # no --reason
+    c("ticket", "update", "1", "--note", "x", "--as", "wang", code=1),  # no PIN on standard input
     c("ticket", "update", "1", "--assign", LONG41, code=1),
     c("ticket", "update", "1", "--assign", SQL, code=1),
     c("ticket", "update", "1", "--as", LONG41, "--note", "x", code=1),
@@ -265,15 +273,17 @@ CASES: list[Case] = [
     c("calls", "record", "C1", code=2),
     c("calls", "bogus", code=2),
     *_each_text(lambda v: ("calls", "start", v, "--operator", "wang", "--json"), 1),
-    c("calls", "start", "C1", "--operator", LONG41, "--json", code=1, kind="bad_input"),
+    c("calls", "start", "C1", "--operator", LONG41, "--json", code=1, kind="unknown_operator"),
+    c("calls", "record", "C1", "--outcome", "busy", "--operator", "=2+5", "--json", code=1, kind="unknown_operator"),
+    c(*OPEN_X, "--operator", "=2+5", "--json", code=1, kind="unknown_operator"),
     c("calls", "start", "C1", "--operator", CONTROL, code=1),
     c("calls", "start", "C1", "--operator", EMPTY, code=1),
     c("calls", "start", "C1", code=2),
-    *_each_text(lambda v: ("calls", "release", v, "--operator", "lead", "--json"), 1),
-    c("calls", "release", "C1", "--operator", "wang", "--json", code=3, kind="permission"),
-    c("calls", "release", "C1", "--operator", "nobody", code=1),
-    c("calls", "release", "C1", "--operator", HUGE, code=1),
-    c("calls", "release", "C1", code=2),
+    *_each_text(lambda v: ("calls", "release", v, "--as", "lead", "--json"), 1, stdin="1234\n"),
+    c("calls", "release", "C1", "--as", "wang", "--json", stdin="1234\n", code=3, kind="permission"),
+    c("calls", "release", "C1", "--as", "nobody", stdin="1234\n", code=3, kind="bad_credentials"),
+    c("calls", "release", "C1", "--as", HUGE, stdin="1234\n", code=3, kind="bad_credentials"),
+    c("calls", "release", code=2),
     # ---------------------------------------------------------------- script
     *_each_text(lambda v: ("script", "render", v, "--json"), 1),
     c("script", "render", "C1", "--date", DATE_MAX, "--json", code=1, kind="bad_input"),

@@ -103,6 +103,7 @@ class DashboardScreen(LeadScreen):
         bind("r", "retention", "lead.retention", id="lead.retention"),
         bind("c", "coverage", "lead.coverage", id="lead.coverage"),
         bind("q", "calls", "lead.calls", id="lead.calls"),
+        bind("u", "users", "lead.users", id="lead.users"),
         bind("left_square_bracket", "day(-1)", "lead.prev_day", id="lead.prev_day", display="[", show=False),
         bind("right_square_bracket", "day(1)", "lead.next_day", id="lead.next_day", display="]", show=False),
         # priority: the operator table would take Home for itself, and it has only a screenful of rows anyway
@@ -293,6 +294,11 @@ class DashboardScreen(LeadScreen):
         from tui.screens.queue import QueueScreen
 
         self.app.push_screen(QueueScreen())
+
+    def action_users(self) -> None:
+        from tui.screens.users import UsersScreen  # it builds on LeadScreen: imported here, not at the top
+
+        self.app.push_screen(UsersScreen())
 
 
 # ------------------------------------------------------------------------------------------------ retention
