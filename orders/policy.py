@@ -35,6 +35,7 @@ from db.models import AuditLog, PolicySetting
 from orders import clock
 from orders.clock import ClockSource
 from orders.settings import POLICY_KEYS, Settings, settings_from, terminal_sources
+from orders.users import SignedIn, require_role
 
 SOURCE_DATABASE = "database"
 SOURCE_DEFAULT = "default"
@@ -282,10 +283,13 @@ def check_changes(current: Settings, changes: Mapping[str, Any]) -> tuple[Settin
         return current, problems
 
 
-def change_policy(engine: Engine, terminal: Settings, changes: Mapping[str, Any], *, actor: str) -> list[Change]:
+def change_policy(engine: Engine, terminal: Settings, changes: Mapping[str, Any], *, by: SignedIn) -> list[Change]:
     """Write `changes` (key -> value as parsed) all together or not at all, one audit row per key whose value
-    changes. Checked against the policy as it is inside the transaction, so two admins changing work_start and
+    changes. Only an admin (or the CLI's system actor, the database's administrator) changes what every terminal
+    follows. Checked against the policy as it is inside the transaction, so two admins changing work_start and
     work_end at once cannot together make an impossible day. Raises `PolicyError`; nothing is written then."""
+    require_role(by, "admin")
+    actor = by.login
     at = clock.now()
     with write_transaction(engine) as conn:
         policy = _read(conn)
@@ -351,9 +355,10 @@ def read_policy_file(path: Path) -> dict[str, Any]:
     return data
 
 
-def import_policy(engine: Engine, terminal: Settings, path: Path, *, actor: str) -> list[Change]:
+def import_policy(engine: Engine, terminal: Settings, path: Path, *, by: SignedIn) -> list[Change]:
     """`config import`: every key of the file or none. Every bad key is named as `FILE: KEY: reason` in one go,
     the unknown ones and the bad values alike, so a file is fixed in one round."""
+    require_role(by, "admin")
     data = read_policy_file(path)
     unknown = [f"{path}: {key}: not a policy key (a terminal's own setting stays in its config.toml)"
                for key in data if key not in POLICY_KEYS]
@@ -362,7 +367,7 @@ def import_policy(engine: Engine, terminal: Settings, path: Path, *, actor: str)
         if unknown:
             _, problems = check_changes(effective(terminal, load_policy(engine)), known)
             raise PolicyError("", problems)
-        return change_policy(engine, terminal, known, actor=actor)
+        return change_policy(engine, terminal, known, by=by)
     except PolicyError as exc:
         lines = unknown + [f"{path}: {line}" for line in exc.problems]
         raise PolicyError(

@@ -29,8 +29,10 @@ from orders.policy import (
     use_clock,
 )
 from orders.settings import POLICY_KEYS, Settings, load_settings
+from orders.users import PermissionDenied, SignedIn, system_actor
 
 AT = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+ALICE = system_actor("alice")
 
 
 def _row(key: str, value: object) -> StoredValue:
@@ -91,13 +93,13 @@ def test_changes_are_checked_together_by_the_settings_validators() -> None:
 
 
 def test_a_change_is_written_and_audited_and_a_bad_one_changes_nothing(engine: Engine) -> None:
-    changes = change_policy(engine, Settings(), {"cutoff_time": "16:30"}, actor="system:alice")
+    changes = change_policy(engine, Settings(), {"cutoff_time": "16:30"}, by=ALICE)
     assert [(c.key, c.old, c.new) for c in changes] == [("cutoff_time", "17:00", "16:30")]
     policy = load_policy(engine)
     assert policy.rows["cutoff_time"].value == "16:30" and policy.rows["cutoff_time"].updated_by == "system:alice"
     with pytest.raises(PolicyError, match="cannot set cutoff_time: '25:00'"):
-        change_policy(engine, Settings(), {"cutoff_time": "25:00"}, actor="system:alice")
-    assert change_policy(engine, Settings(), {"cutoff_time": "16:30"}, actor="system:bob") == []  # no change
+        change_policy(engine, Settings(), {"cutoff_time": "25:00"}, by=ALICE)
+    assert change_policy(engine, Settings(), {"cutoff_time": "16:30"}, by=system_actor("bob")) == []  # no change
     with engine.connect() as conn:
         audit = conn.execute(select(AuditLog.actor, AuditLog.action, AuditLog.entity_id, AuditLog.detail)).all()  # type: ignore[call-overload]
     assert [(a, b, c, json.loads(d)) for a, b, c, d in audit] == [
@@ -114,7 +116,7 @@ def test_a_broken_row_can_be_set_again(engine: Engine) -> None:
         )
     with pytest.raises(PolicyError):
         effective(Settings(), load_policy(engine))
-    change_policy(engine, Settings(), {"work_days": [1, 2, 3]}, actor="system:alice")
+    change_policy(engine, Settings(), {"work_days": [1, 2, 3]}, by=ALICE)
     assert effective(Settings(), load_policy(engine)).work_days == [1, 2, 3]
 
 
@@ -123,7 +125,7 @@ def test_import_lists_every_bad_key_and_writes_none(engine: Engine, tmp_path: Pa
     path = tmp_path / "policy.toml"
     path.write_text('cutoff_time = "16:00"\nwork_dayz = [1]\nlogin_lock_minutes = 0\n', encoding="utf-8")
     with pytest.raises(PolicyError) as caught:
-        import_policy(engine, Settings(), path, actor="system:alice")
+        import_policy(engine, Settings(), path, by=ALICE)
     assert caught.value.problems[0] == (
         f"{path}: work_dayz: not a policy key (a terminal's own setting stays in its config.toml)"
     )
@@ -169,3 +171,15 @@ def test_the_server_clock_is_measured_once(engine: Engine) -> None:
         assert offset == timedelta(0)
     clock.use(clock.ClockSource(offset=timedelta(minutes=7)))
     assert abs(clock.real_now() - datetime.now(UTC) - timedelta(minutes=7)) < timedelta(seconds=5)
+
+
+def test_only_an_admin_changes_the_policy(engine: Engine) -> None:
+    lead = SignedIn(login="lead", name="刘敏", role="shift_lead")
+    with pytest.raises(PermissionDenied):
+        change_policy(engine, Settings(), {"login_max_attempts": 100000}, by=lead)
+    assert "login_max_attempts" not in load_policy(engine).rows
+    admin = SignedIn(login="boss", name="老板", role="admin")
+    assert [c.key for c in change_policy(engine, Settings(), {"login_max_attempts": 3}, by=admin)] == [
+        "login_max_attempts"
+    ]
+    assert load_policy(engine).rows["login_max_attempts"].updated_by == "boss"

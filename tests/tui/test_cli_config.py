@@ -216,3 +216,20 @@ def test_the_tui_works_by_the_databases_policy(url: str, tmp_path: Path, monkeyp
     monkeypatch.setattr(tui.cli.demo_cmd, "run_tui", lambda engine, settings: started.append(settings))
     assert run_cli("--db", url).exit_code == 0
     assert [s.cutoff_time.isoformat() for s in started] == ["17:15:00"]
+
+
+def test_only_an_admin_changes_the_policy_with_as(url: str, engine: Engine) -> None:
+    from orders.users import add_user
+
+    add_user(engine, "wang", "王芳", "order_taker", "1234")
+    add_user(engine, "boss", "老板", "admin", "5678")
+    before = table_snapshot(engine)
+    taker = run_cli("--db", url, "config", "set", "login_max_attempts", "100000", "--as", "wang", input="1234\n")
+    assert taker.exit_code == 3 and "wang (order_taker) may not do this" in taker.stderr
+    assert table_snapshot(engine) == before
+    wrong = run_cli("--db", url, "config", "set", "login_max_attempts", "3", "--as", "boss", input="0000\n")
+    assert wrong.exit_code == 3
+    admin = run_cli("--db", url, "config", "set", "login_max_attempts", "3", "--as", "boss", input="5678\n")
+    assert admin.exit_code == 0, admin.stderr
+    shown = json.loads(run_cli("--db", url, "config", "show", "--json").stdout)["policy"]["login_max_attempts"]
+    assert (shown["value"], shown["updated_by"]) == (3, "boss")

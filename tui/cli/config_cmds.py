@@ -1,13 +1,12 @@
 """`telesales config show|set|import`: the policy every terminal shares, kept in the database.
 
-The rules themselves (which keys, which values, who wins) are `orders/policy.py`; this module reads the command
-line and prints. Until `--as ID` exists for these commands the actor is the database's administrator, recorded as
-`system:<OS user>`.
+The rules themselves (which keys, which values, who wins, that only an admin changes them) are `orders/policy.py`;
+this module reads the command line and prints. Without `--as` the actor is the database's administrator,
+recorded as `system:<OS user>`; with it, an admin's login and PIN.
 """
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,19 +14,11 @@ import typer
 
 from orders.policy import Change, change_policy, entries, import_policy, parse_value, toml_literal
 from orders.settings import POLICY_KEYS
+from tui.cli.actor import AsOption, acting
 from tui.cli.main import DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
 
 config_app = typer.Typer(help="The policy every terminal shares, kept in the database.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-
-
-def system_actor() -> str:
-    """Who changed the policy when no person is named: the OS login running the CLI, as the administrator."""
-    try:
-        user = getpass.getuser()
-    except Exception:  # getuser raises when no user name is known (containers without a passwd entry)
-        user = ""
-    return f"system:{user or 'unknown'}"
 
 
 @config_app.command("show")
@@ -74,6 +65,7 @@ def set_cmd(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(metavar="KEY", help=f"One of: {', '.join(POLICY_KEYS)}.")],
     value: Annotated[str, typer.Argument(metavar="VALUE", help='As in TOML: 16:30, "[1,2,3,4,5]", true, 总公司.')],
+    as_: AsOption = None,
     db: DbOption = None,
 ) -> None:
     """Change one policy key for every terminal; the old and new values go to the audit log."""
@@ -83,7 +75,7 @@ def set_cmd(
         settings = state.settings()
         engine = open_database(state, strict_policy=False, check_clock=False)
         try:
-            changes = change_policy(engine, settings, {key: parsed}, actor=system_actor())
+            changes = change_policy(engine, settings, {key: parsed}, by=acting(engine, state, as_))
         finally:
             engine.dispose()
         if not changes:
@@ -96,6 +88,7 @@ def set_cmd(
 def import_cmd(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(metavar="FILE.toml", help="policy keys as in config.toml")],
+    as_: AsOption = None,
     db: DbOption = None,
 ) -> None:
     """Set every key of a TOML file at once: all of them or, when one is bad, none (each bad key is listed)."""
@@ -105,7 +98,7 @@ def import_cmd(
         settings = state.settings()
         engine = open_database(state, strict_policy=False, check_clock=False)
         try:
-            changes = import_policy(engine, settings, path, actor=system_actor())
+            changes = import_policy(engine, settings, path, by=acting(engine, state, as_))
         finally:
             engine.dispose()
         if not changes:
