@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner, Result
 
-from db import migrate
 from db.csv_import import import_file
 from db.engine import make_engine
 from orders.calls import record_call
@@ -31,7 +30,7 @@ from orders.placement import place_order
 from orders.settings import Settings
 from orders.tickets import open_ticket
 from orders.users import add_user
-from tests.conftest import FIXED_NOW, PG_ADMIN_URL, _pg_admin_engine, table_snapshot
+from tests.conftest import FIXED_NOW, PG_ADMIN_URL, _pg_admin_engine, prepared_database, table_snapshot
 
 EMPTY = ""
 HUGE = "x" * 10_000
@@ -426,7 +425,7 @@ def _build(url: str, folder: Path) -> None:
     so that ids 1 exist and quota and supply refusals can happen."""
     engine = make_engine(url)
     try:
-        migrate.upgrade(engine)
+        prepared_database(engine)  # migrated, with the clock of a test database
         at = datetime.fromisoformat(FIXED_NOW)
         for kind in FILES:
             import_file(engine, kind, folder / f"{kind}.csv", at=at, actor="test")

@@ -52,7 +52,8 @@ def test_open_prints_the_contract_json_with_the_centre_offset(url: str) -> None:
 
 def test_due_time_across_a_weekend_and_a_holiday(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELESALES_NOW", "2026-11-28T16:00:00+08:00")  # Saturday afternoon
-    monkeypatch.setenv("TELESALES_HOLIDAYS", '["2026-11-30"]')  # and Monday is a holiday
+    # and Monday is a holiday: the centre's policy (an environment variable would not count on PostgreSQL)
+    assert run_cli("--db", url, "config", "set", "holidays", '["2026-11-30"]').exit_code == 0
     out = open_json(url, "C1", "--category", "delivery_error", "--text", "送错了")
     assert out["due_at"] == "2026-12-01T15:00:00+08:00"  # 1.5 h Saturday, 6.5 h Tuesday
 
