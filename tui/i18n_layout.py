@@ -14,4 +14,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "call.no_phone": ("☎ 无电话", "☎ no phone"),
     "call.overdue": ("已超时", "overdue"),
     "card.title": ("客户资料 · {name}", "Customer · {name}"),
+    # the draft's 余量 column at 80 columns: six cells
+    "draft.cell_quota": ("限{n}", "max{n}"),
+    "draft.cell_supply": ("货{n}", "stk{n}"),
+    "draft.cell_over": ("超{left}", "!{left}"),
+    # the queue: the due time in a column of its own, the status short beside it
+    "queue.col.due": ("时间", "Due"),
+    "queue.callback": ("回访", "callback"),
+    "queue.callback_late": ("逾期回访", "overdue"),
+    "queue.planned_short_retention": ("挽留", "retention"),
+    "queue.planned_short_ticket_callback": ("工单回访", "ticket call"),
+    "queue.in_call_short": ("{name}通话中", "{name} on call"),
 }
