@@ -7,7 +7,7 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     "key.show_card": ("客户资料", "Customer card"),
     "key.show_card.tip": (
-        "打开完整的客户资料:电话、客户经理备注、往期订单、工单",
+        "完整客户资料:电话、客户经理备注、往期订单、工单",
         "Open the whole customer card: phone, account manager's note, past orders, tickets",
     ),
     "call.phone": ("☎ {phone}", "☎ {phone}"),
