@@ -124,6 +124,17 @@ def on(name: str) -> Callable[[Any], bool]:
     return lambda app: type(app.screen).__name__ == name
 
 
+def listed(name: str) -> Callable[[Any], bool]:
+    """On screen `name` with its list loaded: the table has rows and the focus (its cursor row is drawn in the
+    focused colour only then)."""
+
+    def check(app: Any) -> bool:
+        focused = app.screen.focused
+        return on(name)(app) and focused is not None and getattr(focused, "row_count", 0) > 0
+
+    return check
+
+
 async def sign_in(pilot: Any, login: str = "demo") -> None:
     await settle(pilot, lambda app: app.matcher is not None and on("LoginScreen")(app))
     await pilot.press(*login, "enter", *"0000", "enter")
@@ -146,13 +157,13 @@ async def call_with_draft(pilot: Any) -> None:
     await settle(pilot)
 
 
-def then(first: Steps, *keys: str, screen: str | None = None) -> Steps:
-    """`first`, then `keys`, waiting for `screen` when given."""
+def then(first: Steps, *keys: str, screen: str | None = None, rows: bool = False) -> Steps:
+    """`first`, then `keys`, waiting for `screen` when given (with its list loaded when `rows`)."""
 
     async def steps(pilot: Any) -> None:
         await first(pilot)
         await pilot.press(*keys)
-        await settle(pilot, on(screen) if screen else None)
+        await settle(pilot, (listed if rows else on)(screen) if screen else None)
 
     return steps
 
@@ -197,7 +208,7 @@ SCREENS: dict[str, Steps] = {
     "leave_call": then(call, "escape", screen="LeaveCallDialog"),
     "help": then(call, "f1", screen="HelpScreen"),
     "dashboard": lead,
-    "tickets": then(lead, "t", screen="TicketQueueScreen"),
+    "tickets": then(lead, "t", screen="TicketQueueScreen", rows=True),
     "ticket_filter": then(lead, "t", "f", screen="FilterDialog"),
     "ticket_detail": ticket,
     "ticket_status": then(ticket, "s", screen="StatusDialog"),
@@ -205,8 +216,8 @@ SCREENS: dict[str, Steps] = {
     "ticket_assign": then(ticket, "a", screen="AssignDialog"),
     "ticket_escalate": then(ticket, "e", screen="EscalateDialog"),
     "ticket_due": then(ticket, "d", screen="DueDialog"),
-    "retention": then(lead, "r", screen="RetentionScreen"),
-    "coverage": then(lead, "c", screen="CoverageScreen"),
+    "retention": then(lead, "r", screen="RetentionScreen", rows=True),
+    "coverage": then(lead, "c", screen="CoverageScreen", rows=True),
 }
 WIDE = ["call_draft", "call_typing", "readback"]
 
