@@ -31,13 +31,13 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, func, insert, select, text
+from sqlalchemy import Column, Connection, Engine, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 
@@ -54,7 +54,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {
     "catalog": ("brand", "pack", "style", "price_band", "barcode", "status", "aliases", "launched_on"),
-    "customers": ("owner", "phone", "district", "shop_type", "operator"),
+    "customers": ("owner", "phone", "district", "shop_type", "operator", "status"),
     "history": (),
     "quotas": ("customer_code",),
     "supply": (),
@@ -103,6 +103,7 @@ class ImportResult:
     rows: int
     new: int
     updated: int
+    weeks: dict[date, WeekChange] = field(default_factory=dict)  # with --replace-week: what each week became
 
 
 class _Bad(ValueError):
@@ -176,6 +177,55 @@ def _text(max_len: int) -> Callable[[str], str]:
     return parse
 
 
+_CODE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*", re.ASCII)
+_LOGIN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", re.ASCII)
+FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet reads as the start of a formula (OWASP CSV injection)
+
+
+def _code(raw: str) -> str:
+    """A product or customer code: ASCII letters, digits, '-' and '_', not starting with '-'.
+
+    Codes travel back to the ERP in every export and are typed into spreadsheets by the people fixing one; a
+    code such as `=HYPERLINK(...)` or `@SUM(...)` would run there, so it is refused at the door rather than
+    trusted to every later writer. Licence numbers and product codes are digits, so nothing real is lost."""
+    if len(raw) > 32:
+        raise _Bad("is longer than 32 characters")
+    if not _CODE.fullmatch(raw):
+        if raw[0] == "-":
+            raise _Bad("starts with '-'; a code is letters, digits, '-' or '_' and starts with a letter or digit")
+        raise _Bad("may hold only letters, digits, '-' and '_'")
+    return raw
+
+
+def _login(raw: str) -> str:
+    """An order taker's login, as `telesales user add` accepts it (letters, digits, '_', '.', '-')."""
+    if len(raw) > 32:
+        raise _Bad("is longer than 32 characters")
+    if not _LOGIN.fullmatch(raw):
+        raise _Bad("is not a login: use letters, digits, '_', '.' or '-', starting with a letter or digit")
+    return raw
+
+
+def _name(max_len: int) -> Callable[[str], str]:
+    """A name shown on screens and written to exports: refused when it starts like a spreadsheet formula
+    (`=`, `+`, `-`, `@`), since no shop or product is called that and an export must never carry one."""
+    check = _text(max_len)
+
+    def parse(raw: str) -> str:
+        if raw[0] in FORMULA_START:
+            raise _Bad(f"starts with '{raw[0]}', which a spreadsheet would run as a formula; remove it")
+        return check(raw)
+
+    return parse
+
+
+def _customer_status(raw: str) -> bool:
+    """`active` or `inactive` to the customer's `active` flag: an inactive shop leaves the call lists."""
+    if raw not in ("active", "inactive"):
+        raise _Bad("must be active or inactive")
+    return raw == "active"
+
+
 def _status(raw: str) -> str:
     if raw not in ("active", "discontinued"):
         raise _Bad("must be active or discontinued")
@@ -198,10 +248,10 @@ class _Col:
 
 _SPECS: dict[str, tuple[_Col, ...]] = {
     "catalog": (
-        _Col("code", _text(32), "code"),
-        _Col("name", _text(100), "name"),
+        _Col("code", _code, "code"),
+        _Col("name", _name(100), "name"),
         _Col("price_per_carton", _price_fen, "price_fen"),
-        _Col("brand", _text(50), "brand"),
+        _Col("brand", _name(50), "brand"),
         _Col("pack", _text(20), "pack"),
         _Col("style", _text(20), "style"),
         _Col("price_band", _whole(1, 5, "a whole number from 1 to 5 (or empty)"), "price_band"),
@@ -211,15 +261,16 @@ _SPECS: dict[str, tuple[_Col, ...]] = {
         _Col("launched_on", _strict_date, "launched_on"),
     ),
     "customers": (
-        _Col("code", _text(32), "code"),
-        _Col("name", _text(100), "name"),
+        _Col("code", _code, "code"),
+        _Col("name", _name(100), "name"),
         _Col("tier", _whole(1, 30), "tier"),
         _Col("order_weekday", _whole(1, 7, "a whole number from 1 (Monday) to 7 (Sunday)"), "order_weekday"),
-        _Col("owner", _text(50), "owner"),
+        _Col("owner", _name(50), "owner"),
         _Col("phone", _text(32), "phone"),
         _Col("district", _text(50), "district"),
         _Col("shop_type", _text(50), "shop_type"),
-        _Col("operator", _text(32), "operator"),
+        _Col("operator", _login, "operator"),
+        _Col("status", _customer_status, "active", empty=True),
     ),
     "quotas": (
         _Col("week", _monday, "week"),
@@ -305,11 +356,22 @@ def _open_regular(path: Path, file: str) -> tuple[int, os.stat_result]:
     return fd, info
 
 
-def check_source(path: str | Path, kind: str, encoding: str | None = None) -> None:
-    """Refuse a file that cannot be imported whatever the database holds (missing, not a regular file, an
-    unknown kind or encoding), so the CLI can say so before it connects to anything."""
+def check_replace_week(kind: str, replace_week: bool) -> None:
+    """Refuse an unknown kind, and `--replace-week` for a kind that has no weeks to replace."""
     if kind not in KINDS:
         raise ImportFileError(f"unknown kind '{_printable(kind)}'; use one of {', '.join(KINDS)}")
+    if replace_week and kind not in REPLACEABLE:
+        raise ImportFileError(
+            f"--replace-week applies to {' and '.join(REPLACEABLE)} files only, not {kind}: those are the kinds "
+            "whose rows belong to a week"
+        )
+
+
+def check_source(path: str | Path, kind: str, encoding: str | None = None, replace_week: bool = False) -> None:
+    """Refuse a file that cannot be imported whatever the database holds (missing, not a regular file, an
+    unknown kind or encoding, `--replace-week` on a kind without weeks), so the CLI can say so before it
+    connects to anything."""
+    check_replace_week(kind, replace_week)
     _codec(encoding)
     fd, _ = _open_regular(Path(path), str(path))
     os.close(fd)
@@ -739,11 +801,79 @@ class _GenericWriter:
             self.flush(group)
 
 
+REPLACEABLE = ("quotas", "supply")
+
+
+@dataclass
+class WeekChange:
+    """What `--replace-week` did to one week: rows of the file new to it, rows it already had (updated in
+    place), and rows it had that the file no longer lists (removed)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed}
+
+
+class _WeekReplacer:
+    """`--replace-week`: the weeks a quotas or supply file names end up holding exactly the file's rows.
+
+    The ERP sends the week's whole allocation, and a product taken off it must stop being limited (or, for a
+    customer override, fall back to the tier rule): an upsert alone could never take a row away. Each week's
+    existing keys are read the first time the file names that week, before any of its rows is written, so the
+    counts compare the file with the week as it was; the rows the file does not list are deleted at the end,
+    inside the import's transaction, so a refused file removes nothing either."""
+
+    def __init__(self, conn: Connection, kind: str) -> None:
+        self.conn = conn
+        self.table: Table = QUOTA if kind == "quotas" else SUPPLY
+        self.before: dict[date, dict[tuple[Any, ...], int]] = {}  # week -> key -> row id, as the week was
+        self.kept: dict[date, set[tuple[Any, ...]]] = {}
+
+    def _key(self, row: Any) -> tuple[Any, ...]:
+        """A row's natural key, the same for a record about to be written and a row read back."""
+        if self.table is SUPPLY:
+            return (row["product_id"],)
+        if row["customer_id"] is None:
+            return ("tier", row["product_id"], row["tier_from"], row["tier_to"])
+        return ("customer", row["product_id"], row["customer_id"])
+
+    def note(self, group: str, record: dict[str, Any]) -> None:
+        week: date = record["week"]
+        if week not in self.before:
+            t = self.table
+            cols = [t.c.id, t.c.product_id] + ([t.c.customer_id, t.c.tier_from, t.c.tier_to] if t is QUOTA else [])
+            rows = self.conn.execute(select(*cols).where(t.c.week == week)).mappings()
+            self.before[week] = {self._key(r): int(r["id"]) for r in rows}
+            self.kept[week] = set()
+        self.kept[week].add(self._key(record))
+
+    def finish(self) -> dict[date, WeekChange]:
+        """Delete what the file no longer lists; return each week's counts."""
+        changes: dict[date, WeekChange] = {}
+        for week in sorted(self.before):
+            before, kept = self.before[week], self.kept[week]
+            gone = [ident for key, ident in before.items() if key not in kept]
+            for start in range(0, len(gone), BATCH):
+                self.conn.execute(delete(self.table).where(self.table.c.id.in_(gone[start : start + BATCH])))
+            updated = sum(1 for key in kept if key in before)
+            changes[week] = WeekChange(added=len(kept) - updated, updated=updated, removed=len(gone))
+        return changes
+
+
 def _import_generic(
-    conn: Connection, src: _Csv, kind: str, errors: _Errors, progress: ProgressFn | None
+    conn: Connection,
+    src: _Csv,
+    kind: str,
+    errors: _Errors,
+    progress: ProgressFn | None,
+    replacer: _WeekReplacer | None = None,
 ) -> tuple[int, Callable[[], None]]:
     """Check and write in one pass; returns the row count and what completes the writing. Writing stops at the
-    first bad row (the transaction will be rolled back) but checking goes on, to list every bad row."""
+    first bad row (the transaction will be rolled back) but checking goes on, to list every bad row. With a
+    `replacer`, each good row is shown to it before it is written, so it sees each week as it stood before."""
     rows_of = _GenericRows(src, kind, conn)
     writer = _GenericWriter(conn, kind, rows_of.present)
     keys = _KeyHashes()
@@ -761,6 +891,8 @@ def _import_generic(
         h = hash(key)
         buckets[h % _BUCKETS].append(h)
         if not errors.count:
+            if replacer is not None:
+                replacer.note(group, record)
             writer.add(group, record)
     repeats = keys.repeats()
     if repeats is not None:
@@ -1040,16 +1172,18 @@ def import_file(
     actor: str = "cli",
     encoding: str | None = None,
     progress: ProgressFn | None = None,
+    replace_week: bool = False,
 ) -> ImportResult:
     """Check every row of `path` and upsert them all and an audit row in one transaction, or raise.
 
     The file is read as a stream and written as it is checked, inside the transaction; the first bad row stops
     the writing (checking goes on, to list every bad row) and any bad row rolls everything back, so memory does
     not grow with the file and all-or-nothing holds. `at` is passed in (not read here) so that `db/` stays free
-    of the app's clock; `actor` is whoever ran it.
+    of the app's clock; `actor` is whoever ran it. `replace_week` (quotas and supply only): each week the file
+    names ends up holding exactly the file's rows (`_WeekReplacer`), and the audit row says per week how many
+    rows were added, updated and removed.
     """
-    if kind not in KINDS:
-        raise ImportFileError(f"unknown kind '{_printable(kind)}'; use one of {', '.join(KINDS)}")
+    check_replace_week(kind, replace_week)
     file = str(path)
     codec = _codec(encoding)
     table: Table = _TABLES[kind]
@@ -1060,10 +1194,11 @@ def import_file(
                 _lock(conn, table)
                 before = _count(conn, table)
                 errors = _Errors()
+                replacer = _WeekReplacer(conn, kind) if replace_week else None
                 if kind == "history":
                     total, finish = _import_history(conn, src, before == 0, errors, progress, writing)
                 else:
-                    total, finish = _import_generic(conn, src, kind, errors, progress)
+                    total, finish = _import_generic(conn, src, kind, errors, progress, replacer)
                 if _identity(os.fstat(src.raw.fileno())) != src.identity:
                     raise ImportFileError(
                         f"{file} changed while it was being imported; nothing was imported: run it again"
@@ -1075,9 +1210,10 @@ def import_file(
                     progress("checking", total, total)
                     progress("writing", 0, total)
                 finish()
-                new = _count(conn, table) - before
-                result = ImportResult(kind, file, total, new, total - new)
-                detail = {
+                weeks = replacer.finish() if replacer is not None else {}
+                new = sum(w.added for w in weeks.values()) if replacer else _count(conn, table) - before
+                result = ImportResult(kind, file, total, new, total - new, weeks)
+                detail: dict[str, Any] = {
                     "file": Path(path).name,
                     "path": str(Path(path).resolve()),
                     "encoding": encoding or "utf-8",
@@ -1085,6 +1221,8 @@ def import_file(
                     "new": new,
                     "updated": total - new,
                 }
+                if replacer is not None:
+                    detail["replace_week"] = {week.isoformat(): c.as_json() for week, c in weeks.items()}
                 conn.execute(
                     insert(AUDIT).values(
                         at=at,

@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
+from db.private_files import create_private_file
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
@@ -180,6 +182,8 @@ def _configure_sqlite(engine: Engine, identity: _FileIdentity | None) -> None:
         @event.listens_for(engine, "do_connect")
         def _before_connect(_dialect: Any, _record: Any, _cargs: Any, _cparams: Any) -> None:
             identity.check()
+            if identity.ident is None:
+                create_private_file(Path(identity.path))  # SQLite would create it 0644: it holds PIN hashes
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -10,7 +10,7 @@ import contextlib
 import csv
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -22,6 +22,29 @@ from db.tables import CUSTOMER as _CUSTOMER
 from db.tables import ORDER as _ORDER
 from db.tables import ORDER_LINE as _LINE
 from db.tables import PRODUCT as _PRODUCT
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: a cell starting so is a formula to a spreadsheet
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet will show as text: one starting with a formula trigger gets a leading `'`.
+
+    The OWASP rule for CSV injection. Import refuses such codes and names, but an export also carries what other
+    paths stored (an operator typed at a terminal, rows from before the rule), and the file is opened in Excel by
+    people who trust it. Our numbers are never negative (quantities and prices are > 0 by constraint), so no
+    number is altered."""
+    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
+
+
+class SafeCsvWriter:
+    """`csv.writer` whose every cell goes through `neutralise`: the one way this program writes CSV."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, row: Iterable[object]) -> None:
+        self._writer.writerow([neutralise("" if cell is None else str(cell)) for cell in row])
+
 
 ORDER_COLUMNS = ("order_id", "customer_code", "product_code", "qty", "price_per_carton", "placed_at", "operator")
 
@@ -61,7 +84,7 @@ def order_rows(engine: Engine, week: date, zone: ZoneInfo) -> Iterator[tuple[str
 
 def write_orders_csv(rows: Iterator[tuple[str, ...]], out: TextIO) -> int:
     """Header and rows; returns the number of rows written."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)
     writer.writerow(ORDER_COLUMNS)
     count = 0
     for row in rows:

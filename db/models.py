@@ -448,3 +448,16 @@ class CallDraft(SQLModel, table=True):
     call_id: int | None = Field(default=None, foreign_key="call.id", ondelete="SET NULL")
     body: str = Field(sa_type=Text)
     updated_at: datetime = Field(sa_column=_utc())
+
+
+class PolicySetting(SQLModel, table=True):
+    """One rule every terminal shares (the cut-off, working hours, lockout ...), kept here rather than in each
+    terminal's file so that two terminals cannot disagree. `value` is the setting as JSON; a key without a row
+    has its default. Who changed it and when is kept on the row and, with the old value, in `audit_log`."""
+
+    __tablename__ = "policy"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_type=Text)
+    updated_at: datetime = Field(sa_column=_utc())
+    updated_by: str = Field(max_length=64)

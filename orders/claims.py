@@ -192,19 +192,24 @@ def release_claim(engine: Engine, settings: Settings, customer_code: str, operat
     return gone is not None
 
 
-def lead_release(engine: Engine, customer_code: str, actor: str) -> Claim | None:
+def lead_release(engine: Engine, customer_code: str, actor: str | SignedIn) -> Claim | None:
     """A shift lead frees a shop held by a call (a terminal left open while its order taker went home).
     Refused (`PermissionDenied`) for anyone else; the release is audited with the holder and since when.
-    Returns the claim released, None when the shop was not held."""
-    who = _operator(actor)
+    `actor` is a login whose role is read here (the TUI's signed-in user) or a `SignedIn` the caller has
+    authenticated (the CLI's `--as`, or its system actor). Returns the claim released, None when the shop was
+    not held."""
+    who = actor.login if isinstance(actor, SignedIn) else _operator(actor)
     at = now()
     with write_transaction(engine) as conn:
-        user = conn.execute(select(USER.c.name, USER.c.role, USER.c.active).where(USER.c.login == who)).first()
-        if user is None:
-            raise CallError(f"unknown user '{who}'")
-        if not user.active:
-            raise CallError(f"user '{who}' is disabled")
-        require_role(SignedIn(login=who, name=user.name, role=user.role), "shift_lead")
+        if isinstance(actor, SignedIn):
+            require_role(actor, "shift_lead")
+        else:
+            user = conn.execute(select(USER.c.name, USER.c.role, USER.c.active).where(USER.c.login == who)).first()
+            if user is None:
+                raise CallError(f"unknown user '{who}'")
+            if not user.active:
+                raise CallError(f"user '{who}' is disabled")
+            require_role(SignedIn(login=who, name=user.name, role=user.role), "shift_lead")
         customer_id = _customer_id(conn, customer_code)
         claim = _read(conn, customer_id)
         if claim is None:

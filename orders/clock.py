@@ -1,8 +1,15 @@
-"""The one clock. Every rule that asks "now", "today" or "this week" asks here, so `TELESALES_NOW` can fix it."""
+"""The one clock. Every rule that asks "now", "today" or "this week" asks here, so `TELESALES_NOW` can fix it
+where the database allows it, and a shared database's server clock replaces the terminal's.
+
+Which clock that is is decided once, when a command or the app opens its database (`orders.policy.use_clock`),
+and registered here: an offset (server time minus this terminal's) and whether `TELESALES_NOW` is honoured.
+Asking the server on every call would put a query under every keystroke that reads the time.
+"""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +24,43 @@ class ClockError(ValueError):
     pass
 
 
+@dataclass(frozen=True)
+class ClockSource:
+    """Where `now()` reads the time. The default (no database opened yet, or the embedded SQLite) is this
+    terminal's clock with `TELESALES_NOW` honoured, as it always was."""
+
+    offset: timedelta = timedelta(0)
+    fixed_allowed: bool = True
+    refusal: str = ""  # why TELESALES_NOW is not honoured, for the one sentence the user reads
+
+
+_source = ClockSource()
+
+
+def use(source: ClockSource) -> None:
+    """Register where the time comes from for the rest of this process (one command, one app run)."""
+    global _source
+    _source = source
+
+
+def source() -> ClockSource:
+    return _source
+
+
+def reset() -> None:
+    """Back to this terminal's clock, as before any database was opened (tests, a second engine)."""
+    use(ClockSource())
+
+
+def fixed_clock_requested() -> bool:
+    return bool(os.environ.get("TELESALES_NOW"))
+
+
+def real_now() -> datetime:
+    """The time by the registered clock (the database server's on PostgreSQL), whatever `TELESALES_NOW` says."""
+    return datetime.now(UTC) + _source.offset
+
+
 def in_range(day: date) -> bool:
     """Whether the rules can work with `day` (see EARLIEST_DAY, LATEST_DAY)."""
     return EARLIEST_DAY <= day <= LATEST_DAY
@@ -28,10 +72,14 @@ def range_text() -> str:
 
 
 def now() -> datetime:
-    """The current instant, aware; `TELESALES_NOW` (ISO-8601 with offset) replaces the real clock."""
+    """The current instant, aware; `TELESALES_NOW` (ISO-8601 with offset) replaces the real clock where the
+    database allows it, and is refused (never quietly ignored) where it does not: a user who set it believes the
+    time is fixed, and a forged time must never reach an order or its audit row."""
     fixed = os.environ.get("TELESALES_NOW")
     if not fixed:
-        return datetime.now(UTC)
+        return real_now()
+    if not _source.fixed_allowed:
+        raise ClockError(_source.refusal or "TELESALES_NOW is set but this database does not allow a fixed clock")
     try:
         value = datetime.fromisoformat(fixed)
     except ValueError as exc:

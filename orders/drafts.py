@@ -34,6 +34,7 @@ from sqlmodel import col
 from db.engine import is_connection_error, write_transaction
 from db.identity import database_id
 from db.models import Call, CallDraft, Customer
+from db.private_files import private_dir
 from orders.clock import now, week_of
 
 CALL_DRAFT: Table = CallDraft.__table__  # type: ignore[attr-defined]
@@ -219,7 +220,7 @@ class DraftStore:
 
     @staticmethod
     def _write(path: Path, record: dict[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)  # the mirror file itself is 0600: mkstemp makes it so, and os.replace keeps it
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".draft-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -56,7 +56,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,6 +99,17 @@ class Figures:
     def avg_call_seconds(self) -> float | None:
         return round(self.call_seconds / self.timed_calls, 1) if self.timed_calls else None
 
+    def add(self, other: Figures) -> None:
+        """Add another period's figures to these (a week is the sum of its days; the average is recomputed
+        from the summed seconds and timed calls, never averaged from averages)."""
+        for name in (
+            "calls_due", "calls_done", "shops_due", "shops_done", "orders", "cartons", "call_seconds",
+            "timed_calls", "complaints_opened", "tickets_closed_on_time", "tickets_closed_late",
+        ):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for outcome, n in other.outcomes.items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + n
+
     def as_json(self) -> dict[str, Any]:
         """FIGURES of the contract, with `shops_due` and `shops_done` added (issue 21)."""
         return {
@@ -131,6 +142,80 @@ class DayReport:
             "total": self.total.as_json(),
             "operators": {login: self.operators[login].as_json() for login in sorted(self.operators)},
         }
+
+
+@dataclass(frozen=True)
+class WeekReport:
+    """A week's figures (Monday to Sunday): each person's and the team's days added up.
+
+    Summing days keeps every definition of the day report: `calls_due` and `shops_due` count a shop once per day
+    it was on the list (shop-days), so a shop called back on Wednesday after Monday's no answer counts twice,
+    as it took two days' work; `avg_call_seconds` is over the week's timed calls."""
+
+    week: date
+    total: Figures
+    operators: dict[str, Figures]
+
+    def as_json(self) -> dict[str, Any]:
+        """`report week --json`: `{"week": Monday, "to": Sunday, "total": FIGURES, "operators": {id: FIGURES}}`."""
+        return {
+            "week": self.week.isoformat(),
+            "to": (self.week + timedelta(days=6)).isoformat(),
+            "total": self.total.as_json(),
+            "operators": {login: self.operators[login].as_json() for login in sorted(self.operators)},
+        }
+
+
+CSV_OUTCOMES = tuple(f"outcome_{o}" for o in CALL_OUTCOMES)
+CSV_FIGURES = (
+    "calls_due", "calls_done", "orders", "cartons", "avg_call_seconds", "complaints_opened",
+    "tickets_closed_on_time", "tickets_closed_late", "shops_due", "shops_done", *CSV_OUTCOMES,
+)  # fmt: skip
+TOTAL_ROW = "(total)"  # the team's row in a CSV: parentheses cannot occur in a login, so it is never a person's
+
+
+def csv_rows(report: DayReport | WeekReport) -> list[list[str]]:
+    """The report as CSV rows under `csv_header`: one row per operator by login, then the team's, named
+    `TOTAL_ROW`. Outcomes are spread into one column each, so a spreadsheet sums them without parsing JSON; an
+    unknown average is an empty cell."""
+    when = report.day.isoformat() if isinstance(report, DayReport) else report.week.isoformat()
+
+    def row(login: str, f: Figures) -> list[str]:
+        values = f.as_json()
+        cells = [when, login]
+        for key in CSV_FIGURES:
+            if key.startswith("outcome_"):
+                cells.append(str(f.outcomes.get(key.removeprefix("outcome_"), 0)))
+            elif key == "avg_call_seconds":
+                cells.append("" if f.avg_call_seconds is None else f"{f.avg_call_seconds:.1f}")
+            else:
+                cells.append(str(values[key]))
+        return cells
+
+    rows = [row(login, report.operators[login]) for login in sorted(report.operators)]
+    rows.append(row(TOTAL_ROW, report.total))
+    return rows
+
+
+def csv_header(report: DayReport | WeekReport) -> list[str]:
+    """`date` (a day report) or `week` (its Monday), `operator`, then `CSV_FIGURES`."""
+    return ["date" if isinstance(report, DayReport) else "week", "operator", *CSV_FIGURES]
+
+
+def week_figures(engine: Engine, week: date, settings: Settings) -> WeekReport:
+    """The week holding `week`, Monday to Sunday: the seven days' figures added up, on one connection."""
+    monday = week_of(week)
+    tally = _Tally()
+    with engine.connect() as conn:
+        for offset in range(7):
+            day = monday + timedelta(days=offset)
+            start, end = day_bounds(day, settings.zone)
+            daily, _calls, _repeats = _read_day(conn, day, start, end, settings.zone)
+            tally.total.add(daily.total)
+            for login, figures in daily.people.items():
+                tally.people[login].add(figures)
+    people = {login: f for login, f in tally.people.items() if f != Figures()}
+    return WeekReport(week=monday, total=tally.total, operators=people)
 
 
 @dataclass(frozen=True)
@@ -358,3 +443,9 @@ def _names(conn: Connection, logins: Iterable[str]) -> dict[str, str]:
         return {}
     rows = conn.execute(select(col(User.login), col(User.name)).where(col(User.login).in_(wanted)))
     return {login: name for login, name in rows}
+
+
+def names_of(engine: Engine, logins: Iterable[str]) -> dict[str, str]:
+    """login -> name for those of `logins` that are users, for a report's table."""
+    with engine.connect() as conn:
+        return _names(conn, logins)

@@ -41,7 +41,7 @@ from orders.calendar import WorkingCalendar, add_working_hours, weekday_name
 from orders.clock import in_range, now, range_text
 from orders.settings import Settings
 from orders.text_checks import operator_problem, text_problem
-from orders.users import LEAD_ROLES
+from orders.users import LEAD_ROLES, SignedIn
 
 MAX_TEXT = 2000  # a complaint in the customer's words; longer is a paste accident, not a complaint
 MAX_NOTE = 2000
@@ -391,17 +391,21 @@ def update_ticket(
     ticket_id: int,
     change: Change,
     *,
-    actor: str | None = None,
+    actor: str | SignedIn | None = None,
     at: datetime | None = None,
 ) -> tuple[TicketRow, list[str]]:
     """Apply every part of `change` in one transaction, each as its own history event, or refuse it all.
 
-    `actor` is the acting user's login; when given, it must be a known active user and lead-only changes
-    (close, reassign, due time) check its role. With no actor (a script run by the administrator) nothing
-    is checked and the history records `cli`.
+    `actor` is who acts: a login (the TUI's signed-in user), which must be a known active user whose role is
+    read here, or a `SignedIn` the caller has already authenticated (the CLI's `--as`, or its system actor);
+    lead-only changes (close, reassign, due time) check the role either way. With no actor (a trusted caller
+    inside `orders/`) nothing is checked and the history records `cli`. A due time moves only with a reason,
+    as the TUI's dialog demands, so the history always says why a promise to a customer changed.
     """
     at = at or now()
-    who = actor or "cli"
+    signed = actor if isinstance(actor, SignedIn) else None
+    login = actor.login if isinstance(actor, SignedIn) else actor
+    who = login or "cli"
     if change.status is not None and change.status not in TICKET_STATUSES:
         raise TicketError(f"unknown status '{change.status}'; use one of {', '.join(TICKET_STATUSES)}")
     note = validate_text(change.note, "note", MAX_NOTE) if change.note is not None else None
@@ -413,8 +417,10 @@ def update_ticket(
             raise TicketError(problem)
     if change.assign is not None and (problem := operator_problem(change.assign, "assign to")) is not None:
         raise TicketError(problem)
-    if actor is not None and (problem := operator_problem(actor, "acting user")) is not None:
+    if isinstance(actor, str) and (problem := operator_problem(actor, "acting user")) is not None:
         raise TicketError(problem)
+    if change.due is not None and not (change.reason and change.reason.strip()):
+        raise TicketError("moving a due time needs a reason (--reason): the history must say why the promise moved")
     if change.due is not None and change.due.tzinfo is not None and not in_range(change.due.date()):
         raise TicketError(f"due time {change.due.isoformat()} is outside the dates telesales works with "
                           f"({range_text()})")
@@ -435,17 +441,19 @@ def update_ticket(
             raise TicketError(f"unknown ticket {ticket_id}", kind="unknown_ticket")
         status, assigned, due_at, opened_at, first_response = current
         lead = True
-        if actor is not None:
-            user = _user(conn, actor)
+        if signed is not None:
+            lead = signed.role in LEAD_ROLES
+        elif login is not None:
+            user = _user(conn, login)
             if user is None:
-                raise TicketError(f"unknown user '{actor}'")
+                raise TicketError(f"unknown user '{login}'")
             if not user[1]:
-                raise TicketRefused(f"user '{actor}' is disabled", kind="permission_denied")
+                raise TicketRefused(f"user '{login}' is disabled", kind="permission")
             lead = user[0] in LEAD_ROLES
 
         def need_lead(what: str) -> None:
             if not lead:
-                raise TicketRefused(f"only a shift lead may {what}; '{actor}' may not", kind="permission_denied")
+                raise TicketRefused(f"only a shift lead may {what}; '{login}' may not", kind="permission")
 
         values: dict[str, Any] = {}
         if change.status is not None and change.status != status:

@@ -1,14 +1,20 @@
-"""Logins: creating them, signing in, and the role checks every protected action makes.
+"""Logins: creating and administering them, signing in, and the role checks every protected action makes.
 
 PINs are stored only as salted scrypt hashes. A 4-digit PIN is guessed in 10,000 tries, so repeated wrong PINs
 lock the login for a while (settings `login_max_attempts`, `login_lock_minutes`) and the lock is audited. An
 unknown login and a wrong PIN get the same answer, and take the same time, so nobody can find out which
-operator IDs exist by trying them.
+operator IDs exist by trying them. Since anyone can lock a login by guessing, a lead or admin unlocks it at
+once (`unlock_user`).
+
+Administration (`add_user`, `unlock_user`, `set_active`, `set_pin`, `set_role`) takes `by`, who asks: a shift
+lead runs the order takers of the shift, an admin everyone; the CLI without `--as` acts as `system_actor()`,
+the database's administrator. Every change is an `audit_log` row naming `by`.
 """
 
 from __future__ import annotations
 
 import base64
+import getpass
 import hashlib
 import hmac
 import json
@@ -18,14 +24,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, case, insert, select, update
 from sqlmodel import col
 
 from db.engine import write_transaction
 from db.models import ROLES, AuditLog, User
 from orders.clock import now
 from orders.settings import Settings
+from orders.text_checks import MAX_LOGIN, shown
 
 # scrypt cost: ~50 ms per check on a call-centre PC; slow enough to make a stolen table expensive to brute-force
 # (a 4-digit PIN space is tiny, which is why logins also lock after repeated failures).
@@ -35,10 +43,18 @@ PIN_RE = re.compile(r"^[0-9]{4,12}$")
 # Who may run the shift: close and reassign tickets, plan calls, read the lead's screens. Admins are listed too,
 # though `require_role` lets them through anyway, because some checks compare a role with this list directly.
 LEAD_ROLES = ("shift_lead", "admin")
+# The CLI run without `--as` acts as the database's administrator and is recorded as `system:<OS user>`; no login
+# can take this name, since LOGIN_RE allows no ':'.
+SYSTEM_PREFIX = "system:"
 
 
 class UserError(ValueError):
-    """A login cannot be created as asked; the message names the field and value."""
+    """A login cannot be created or changed as asked (bad value, unknown login); the message names the field
+    and value. `kind` is the word a script reads: `bad_input`, `unknown_user`, `unknown_operator`, `inactive`."""
+
+    def __init__(self, message: str, *, kind: str = "bad_input") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class LoginError(ValueError):
@@ -111,9 +127,55 @@ def validate_new_user(login: str, name: str, role: str, pin: str) -> None:
         raise UserError("PIN: must be 4 to 12 digits")
 
 
-def add_user(engine: Engine, login: str, name: str, role: str, pin: str, *, actor: str = "cli") -> int:
-    """Create a login; refuses a duplicate login with a clear message and writes nothing."""
+def system_actor(os_user: str | None = None) -> SignedIn:
+    """The database's administrator acting through the CLI without `--as`: whoever can run commands against the
+    database already holds its URL, so a role check could not stop them; what matters is that their changes are
+    recorded as theirs (`system:<OS user>`), never as an order taker's or `cli`."""
+    if os_user is None:
+        try:
+            os_user = getpass.getuser()
+        except Exception:  # no user name known (a container without a passwd entry)
+            os_user = ""
+    cleaned = "".join(ch for ch in os_user if ch.isprintable()).strip() or "unknown"
+    return SignedIn(login=SYSTEM_PREFIX + cleaned[: MAX_LOGIN - len(SYSTEM_PREFIX)], name=cleaned, role="admin")
+
+
+def is_system(user: SignedIn) -> bool:
+    return user.login.startswith(SYSTEM_PREFIX)
+
+
+def _audit(conn: Connection, at: datetime, by: SignedIn, action: str, login: str, **detail: Any) -> None:
+    conn.execute(
+        insert(AuditLog).values(
+            at=at,
+            actor=by.login,
+            action=action,
+            entity="user",
+            entity_id=login,
+            detail=json.dumps(detail, ensure_ascii=False, default=str),
+        )
+    )
+
+
+def _may_manage(by: SignedIn, target_role: str, what: str) -> None:
+    """A shift lead runs the order takers of the shift; only an admin (or the system actor) makes, changes or
+    resets leads and admins, so a lead can never raise themselves or take over another lead's login."""
+    require_role(by, *LEAD_ROLES)
+    if by.role != "admin" and target_role != "order_taker":
+        raise PermissionDenied(
+            f"{by.login} ({by.role}) may not {what} a {target_role}; only an admin may",
+            role=by.role,
+            allowed=("admin",),
+        )
+
+
+def add_user(engine: Engine, login: str, name: str, role: str, pin: str, *, by: SignedIn | None = None) -> int:
+    """Create a login; refuses a duplicate login with a clear message and writes nothing. `by` is who asks
+    (default: the system actor, for trusted callers such as the demo builder); a shift lead may add order
+    takers only."""
+    by = by or system_actor()
     validate_new_user(login, name, role, pin)
+    _may_manage(by, role, "create")
     pin_hash = hash_pin(pin)
     at = now()
     with write_transaction(engine) as conn:
@@ -123,17 +185,160 @@ def add_user(engine: Engine, login: str, name: str, role: str, pin: str, *, acto
             insert(User).values(login=login, name=name.strip(), role=role, pin_hash=pin_hash, created_at=at)
         )
         user_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        conn.execute(
-            insert(AuditLog).values(
-                at=at,
-                actor=actor,
-                action="user_add",
-                entity="user",
-                entity_id=login,
-                detail=json.dumps({"role": role}),
-            )
-        )
+        _audit(conn, at, by, "user_add", login, role=role)
     return user_id
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """One login as the administration screens show it (never its PIN hash)."""
+
+    login: str
+    name: str
+    role: str
+    active: bool
+    locked_until: datetime | None
+    failed_attempts: int
+    created_at: datetime
+
+    def locked(self, at: datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > at
+
+    def as_json(self, zone: ZoneInfo, at: datetime) -> dict[str, Any]:
+        return {
+            "id": self.login,
+            "name": self.name,
+            "role": self.role,
+            "active": self.active,
+            "locked_until": self.locked_until.astimezone(zone).isoformat(timespec="seconds")
+            if self.locked(at) and self.locked_until is not None
+            else None,
+            "failed_attempts": self.failed_attempts,
+            "created_at": self.created_at.astimezone(zone).isoformat(timespec="seconds"),
+        }
+
+
+_USER_COLUMNS = (
+    col(User.login),
+    col(User.name),
+    col(User.role),
+    col(User.active),
+    col(User.locked_until),
+    col(User.failed_attempts),
+    col(User.created_at),
+)
+
+
+def _row(r: Any) -> UserRow:
+    return UserRow(r[0], r[1], r[2], bool(r[3]), r[4], int(r[5]), r[6])
+
+
+def list_users(engine: Engine, *, by: SignedIn) -> list[UserRow]:
+    """Every login, admins and leads first: who may sign in, who is locked, who is disabled. Leads and admins
+    only: the list is who to try PINs against."""
+    require_role(by, *LEAD_ROLES)
+    order = case({"admin": 0, "shift_lead": 1}, value=col(User.role), else_=2)
+    with engine.connect() as conn:
+        rows = conn.execute(select(*_USER_COLUMNS).order_by(order, col(User.login))).all()
+    return [_row(r) for r in rows]
+
+
+def _target(conn: Connection, login: str) -> UserRow:
+    """The login to change, row-locked on PostgreSQL (SQLite's write transaction already serialises)."""
+    if len(login) > MAX_LOGIN or not login.strip():
+        raise UserError(f"unknown login {shown(login)}", kind="unknown_user")
+    row = conn.execute(select(*_USER_COLUMNS).where(col(User.login) == login).with_for_update()).first()
+    if row is None:
+        raise UserError(f"unknown login {shown(login)}", kind="unknown_user")
+    return _row(row)
+
+
+def unlock_user(engine: Engine, login: str, *, by: SignedIn) -> bool:
+    """End a lock at once and forget the wrong PINs counted so far: anyone can lock a login by guessing, so a
+    lead must not have to wait out the minutes. A lead unlocks order takers and leads; an admin anyone. True
+    when the login was locked."""
+    require_role(by, *LEAD_ROLES)
+    at = now()
+    with write_transaction(engine) as conn:
+        user = _target(conn, login)
+        if user.role == "admin":
+            _may_manage(by, user.role, "unlock")
+        was_locked = user.locked(at)
+        conn.execute(update(User).where(col(User.login) == login).values(failed_attempts=0, locked_until=None))
+        _audit(conn, at, by, "user_unlock", login, was_locked=was_locked, failed_attempts=user.failed_attempts)
+    return was_locked
+
+
+def set_active(engine: Engine, login: str, active: bool, *, by: SignedIn) -> bool:
+    """Disable a login (it can no longer sign in, in the TUI or with `--as`; its history stays) or enable it
+    again. Nobody disables their own login, so a centre cannot lock its last lead or admin out by a slip.
+    True when the state changed."""
+    verb = "enable" if active else "disable"
+    at = now()
+    with write_transaction(engine) as conn:
+        user = _target(conn, login)
+        if not active and login == by.login:
+            raise UserError(f"you cannot disable your own login {login!r}; ask another lead or an admin")
+        _may_manage(by, user.role, verb)
+        changed = user.active != active
+        if changed:
+            conn.execute(update(User).where(col(User.login) == login).values(active=active))
+            _audit(conn, at, by, "user_enable" if active else "user_disable", login)
+    return changed
+
+
+def set_pin(engine: Engine, login: str, pin: str, *, by: SignedIn) -> None:
+    """Give a login a new PIN (a forgotten one, or one that others may have seen); it also ends any lock. Anyone
+    signed in may change their own; a lead resets order takers', an admin anyone's."""
+    if not PIN_RE.match(pin):
+        raise UserError("PIN: must be 4 to 12 digits")
+    pin_hash = hash_pin(pin)
+    at = now()
+    with write_transaction(engine) as conn:
+        user = _target(conn, login)
+        if login != by.login:
+            _may_manage(by, user.role, "reset the PIN of")
+        conn.execute(
+            update(User).where(col(User.login) == login).values(pin_hash=pin_hash, failed_attempts=0, locked_until=None)
+        )
+        _audit(conn, at, by, "user_set_pin", login)
+
+
+def set_role(engine: Engine, login: str, role: str, *, by: SignedIn) -> bool:
+    """Change a login's role. Only an admin makes or unmakes leads and admins; nobody changes their own role
+    (an admin demoting themselves by a slip could leave the centre without one). True when it changed."""
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: must be one of {', '.join(ROLES)}")
+    at = now()
+    with write_transaction(engine) as conn:
+        user = _target(conn, login)
+        _may_manage(by, user.role if user.role != "order_taker" else role, "change the role of")
+        if login == by.login:
+            raise UserError("you cannot change your own role; ask another admin")
+        changed = user.role != role
+        if changed:
+            conn.execute(update(User).where(col(User.login) == login).values(role=role))
+            _audit(conn, at, by, "user_set_role", login, role=role, was=user.role)
+    return changed
+
+
+def known_operator(engine: Engine, value: str) -> str:
+    """`value` when it is a known, enabled login, to be recorded as who took an order, a complaint or a call;
+    refused otherwise, so an export never carries a name nobody can sign in as (or a formula). The length is
+    checked first: PostgreSQL would refuse an over-long value as a driver error."""
+    cleaned = value.strip()
+    unknown = UserError(
+        f"unknown operator {shown(value)}; give a login listed by `telesales user list`", kind="unknown_operator"
+    )
+    if not cleaned or len(cleaned) > MAX_LOGIN or not LOGIN_RE.match(cleaned):
+        raise unknown
+    with engine.connect() as conn:
+        active = conn.execute(select(col(User.active)).where(col(User.login) == cleaned)).scalar()
+    if active is None:
+        raise unknown
+    if not active:
+        raise UserError(f"operator {cleaned!r} is disabled; enable the login or give another", kind="inactive")
+    return cleaned
 
 
 def _locked_message(login: str, until: datetime, settings: Settings) -> str:
@@ -147,65 +352,61 @@ def authenticate(engine: Engine, settings: Settings, login: str, pin: str) -> Si
     """Check an operator ID and PIN; count a wrong PIN, lock the login at `login_max_attempts`, and reset the
     count on success.
 
-    A locked login is refused before its PIN is looked at, or the lock would not slow a guesser down. An
-    inactive login is only reported once the PIN is right, so its existence is not given away either. The
-    ~50 ms scrypt check runs outside the write transaction: SQLite would otherwise hold every terminal's
-    write lock for it.
+    The ~50 ms scrypt check runs outside the write transaction (SQLite would otherwise hold every terminal's
+    write lock for it), so the verdict is decided afterwards, in one transaction that re-reads the row under
+    the write lock (a row lock on PostgreSQL): a lock set by a parallel wrong attempt while this PIN was being
+    hashed still refuses it, and parallel wrong attempts all count. The KDF runs on every path (an unknown
+    login checks a dummy hash, a locked one its own), so the answer's timing does not tell them apart. An
+    inactive login is reported only once the PIN is right, so its existence is not given away either.
     """
     at = now()
-    with engine.connect() as conn:
-        user = conn.execute(
-            select(
-                col(User.id),
-                col(User.name),
-                col(User.role),
-                col(User.pin_hash),
-                col(User.active),
-                col(User.locked_until),
-            ).where(col(User.login) == login)
-        ).first()
+    user = None
+    if 0 < len(login) <= MAX_LOGIN:  # a longer text is no login; PostgreSQL would refuse it as a driver error
+        with engine.connect() as conn:
+            user = conn.execute(select(col(User.id), col(User.pin_hash)).where(col(User.login) == login)).first()
     if user is None:
         verify_pin(pin, _DUMMY_HASH)
         raise LoginError(BAD_CREDENTIALS, kind="bad_credentials")
-    user_id, name, role, pin_hash, active, locked_until = user
-    if locked_until is not None and locked_until > at:
-        raise LoginError(_locked_message(login, locked_until, settings), kind="locked", locked_until=locked_until)
-    if verify_pin(pin, pin_hash):
-        if not active:
-            raise LoginError(f"login {login!r} is disabled; ask a shift lead", kind="inactive")
-        with write_transaction(engine) as conn:
-            conn.execute(update(User).where(col(User.id) == user_id).values(failed_attempts=0, locked_until=None))
-        return SignedIn(login=login, name=name, role=role)
+    user_id, pin_hash = user
+    pin_ok = verify_pin(pin, pin_hash)
+    lock: datetime | None = None
     with write_transaction(engine) as conn:
-        # Re-read under the write lock (row lock on PostgreSQL): two terminals guessing at once must both count.
         row = conn.execute(
-            select(col(User.failed_attempts), col(User.locked_until)).where(col(User.id) == user_id).with_for_update()
+            select(
+                col(User.failed_attempts),
+                col(User.locked_until),
+                col(User.active),
+                col(User.pin_hash),
+                col(User.name),
+                col(User.role),
+            )
+            .where(col(User.id) == user_id)
+            .with_for_update()
         ).one()
-        failed, locked_until = int(row[0]) + 1, row[1]
-        if locked_until is not None and locked_until > at:  # locked by a parallel attempt meanwhile
+        failed, locked_until, active, current_hash, name, role = int(row[0]) + 1, row[1], row[2], row[3], row[4], row[5]
+        if locked_until is not None and locked_until > at:  # locked before, or by a parallel attempt meanwhile
             raise LoginError(_locked_message(login, locked_until, settings), kind="locked", locked_until=locked_until)
+        if pin_ok and current_hash == pin_hash:  # a PIN reset meanwhile makes the old PIN a wrong one
+            if not active:
+                raise LoginError(f"login {login!r} is disabled; ask a shift lead", kind="inactive")
+            conn.execute(update(User).where(col(User.id) == user_id).values(failed_attempts=0, locked_until=None))
+            return SignedIn(login=login, name=name, role=role)
         if failed < settings.login_max_attempts:
             conn.execute(update(User).where(col(User.id) == user_id).values(failed_attempts=failed))
-            lock = None
         else:
             # The count starts again after the lock, so the user gets the full number of tries once it ends.
             lock = at + timedelta(minutes=settings.login_lock_minutes)
             conn.execute(update(User).where(col(User.id) == user_id).values(failed_attempts=0, locked_until=lock))
-            conn.execute(
-                insert(AuditLog).values(
-                    at=at,
-                    actor=login,
-                    action="login_locked",
-                    entity="user",
-                    entity_id=login,
-                    detail=json.dumps(
-                        {
-                            "failed_attempts": failed,
-                            "locked_until": lock.isoformat(),
-                            "minutes": settings.login_lock_minutes,
-                        }
-                    ),
-                )
+            actor = SignedIn(login=login, name=name, role=role)
+            _audit(
+                conn,
+                at,
+                actor,
+                "login_locked",
+                login,
+                failed_attempts=failed,
+                locked_until=lock.isoformat(),
+                minutes=settings.login_lock_minutes,
             )
     if lock is not None:
         raise LoginError(_locked_message(login, lock, settings), kind="locked", locked_until=lock)

@@ -18,7 +18,9 @@ from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner, Result
 
 from db import migrate
-from db.engine import make_engine
+from db.engine import make_engine, write_transaction
+from orders import clock
+from orders.policy import allow_fixed_clock
 
 PG_ADMIN_URL = os.environ.get("TELESALES_TEST_PG_ADMIN", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 FIXED_NOW = "2026-11-23T09:00:00+08:00"  # a Monday morning in the call centre
@@ -33,6 +35,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELESALES_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TELESALES_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("TELESALES_NOW", FIXED_NOW)
+    clock.reset()  # a command run in-process registered its database's clock; the next test starts afresh
 
 
 def _pg_admin_engine() -> Engine | None:
@@ -77,11 +80,21 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
 
 
+def prepared_database(eng: Engine) -> Engine:
+    """Migrate `eng` as users do, and let TELESALES_NOW fix its clock as a test database must (PostgreSQL keeps
+    its server's clock otherwise; SQLite allows it by default)."""
+    migrate.upgrade(eng)
+    if eng.dialect.name != "sqlite":
+        with write_transaction(eng) as conn:
+            allow_fixed_clock(conn, actor="system:tests")
+        clock.reset()
+    return eng
+
+
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated, empty database on each backend."""
-    eng = make_engine(db_url)
-    migrate.upgrade(eng)
+    """A migrated, empty database on each backend, with `clock_override` on."""
+    eng = prepared_database(make_engine(db_url))
     yield eng
     eng.dispose()
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from orders.suggest import Item, Season
     from orders.ticket_view import QueueChoices, QueueFilter, QueueItem, TicketView
     from orders.tickets import QueueCounts, TicketRow
-    from orders.users import LoginError, SignedIn
+    from orders.users import LoginError, SignedIn, UserRow
 
 
 class Reply(Message, bubble=False):
@@ -278,3 +278,21 @@ class TicketChanged(Reply):
     """A change to a ticket was saved; the dialog closes with the updated row."""
 
     ticket: TicketRow
+
+
+# ---------------------------------------------------------------------------------------------- logins
+
+
+@dataclass
+class UsersLoaded(Reply):
+    """Every login for the logins screen, with the moment it was read (a lock shows only while it lasts)."""
+
+    users: list[UserRow]
+    at: datetime
+
+
+@dataclass
+class UserChanged(Reply):
+    """A lead's change to a login was saved; `text` says what, in the screen's language."""
+
+    text: str

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from db.csv_import import CUSTOMER, PRODUCT, import_file
-from db.export import order_rows, write_atomically, write_orders_csv, yuan
+from db.export import neutralise, order_rows, write_atomically, write_orders_csv, yuan
 from db.models import Order, OrderLine
 
 AT = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -99,3 +99,22 @@ def test_write_atomically_replaces_whole_or_not_at_all(tmp_path: Path) -> None:
     assert write_atomically(target, good) == 1
     assert target.read_text() == "new\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["orders.csv"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+        ("+86 138", "'+86 138"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("中华", "中华"),
+        ("381.60", "381.60"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_neutralise_follows_the_owasp_rule(cell: str, written: str) -> None:
+    assert neutralise(cell) == written

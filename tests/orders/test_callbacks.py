@@ -18,6 +18,7 @@ from orders.calls import CallError, call_queue, finish_call, record_call, start_
 from orders.placement import cutoff_state
 from orders.settings import Settings
 from orders.tickets import get_ticket, open_ticket
+from orders.users import add_user
 from tests.conftest import run_cli, table_snapshot
 from tests.orders.test_calls import at, by_code, codes, settings, shop  # noqa: F401  (fixtures)
 
@@ -169,6 +170,7 @@ def test_replied_keeps_an_ordered_shop_ordered_and_a_callback_owed(
 
 
 def test_replied_is_refused_for_a_shop_without_an_open_ticket(shop: Engine, settings: Settings) -> None:
+    add_user(shop, "lead", "老周", "shift_lead", "0000")  # --operator must be a known login
     before = table_snapshot(shop)
     with pytest.raises(CallError, match="open complaint"):
         record_call(shop, settings, "K2", "replied", operator="lead")
@@ -183,6 +185,7 @@ def test_replied_is_refused_for_a_shop_without_an_open_ticket(shop: Engine, sett
 
 def test_calls_record_replied_from_the_cli(shop: Engine, settings: Settings) -> None:
     ticket = _ticket(shop, "K2", settings)
+    add_user(shop, "lead", "老周", "shift_lead", "0000")
     url = shop.url.render_as_string(hide_password=False)
     result = run_cli("--db", url, "calls", "record", "K2", "--outcome", "replied", "--operator", "lead")
     assert result.exit_code == 0, result.stderr

@@ -249,9 +249,9 @@ def test_calls_start_claims_and_refuses_another_holder_with_exit_3(shops: Engine
     assert plain.exit_code == 3 and "小王" in plain.stderr
     queue = json.loads(run_cli("--db", url, "calls", "queue", "--json").stdout)
     assert {e["customer"]: e["in_call_by"] for e in queue}["X1"] == "wang"
-    refused = run_cli("--db", url, "calls", "release", "X1", "--operator", "li")
+    refused = run_cli("--db", url, "calls", "release", "X1", "--as", "li", input="0000\n")
     assert refused.exit_code == 3
     assert run_cli("--db", url, "calls", "record", "X1", "--outcome", "busy", "--operator", "wang").exit_code == 0
     assert run_cli("--db", url, "calls", "start", "X1", "--operator", "li").exit_code == 0  # record released it
-    released = run_cli("--db", url, "calls", "release", "X1", "--operator", "lead", "--json")
+    released = run_cli("--db", url, "calls", "release", "X1", "--as", "lead", "--json", input="0000\n")
     assert released.exit_code == 0 and json.loads(released.stdout)["in_call_by"] == "li"

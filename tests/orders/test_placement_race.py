@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 
 import tui.cli.order_cmds  # noqa: F401  (registers `order` until tui/cli/__init__.py imports it)
 from db.csv_import import import_file
+from db.models import User
 from orders.clock import now
+from orders.users import hash_pin
 from tests.conftest import run_cli
 
 PROCESSES = 40
@@ -79,6 +81,16 @@ def tight(engine: Engine, tmp_path: Path) -> Engine:
         path = tmp_path / f"{kind}.csv"
         path.write_text(content, encoding="utf-8")
         import_file(engine, kind, path, at=now(), actor="test")
+    # one login per terminal (`--operator` must be a known login); one hash for all, scrypt is slow
+    pin_hash = hash_pin("0000")
+    with engine.begin() as conn:
+        conn.execute(
+            insert(User),
+            [
+                {"login": f"t{i}", "name": f"终端{i}", "role": "order_taker", "pin_hash": pin_hash, "created_at": now()}
+                for i in range(PROCESSES)
+            ],
+        )
     return engine
 
 

@@ -11,6 +11,7 @@ import pytest
 from rich.cells import cell_len
 from sqlalchemy import Engine
 
+from orders.users import add_user
 from tests.conftest import run_cli, table_snapshot
 
 CUSTOMERS = """code,name,tier,order_weekday,owner,operator
@@ -28,6 +29,8 @@ def url(engine: Engine, tmp_path: Path) -> str:
     path.write_text(CUSTOMERS, encoding="utf-8")
     result = run_cli("--db", url, "import", "customers", str(path))
     assert result.exit_code == 0, result.stderr
+    for login, name in (("wang", "小王"), ("li", "小李")):
+        add_user(engine, login, name, "order_taker", "1234")
     return url
 
 

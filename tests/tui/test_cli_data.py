@@ -3,6 +3,7 @@ a database left exactly as it was whenever an import is refused."""
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -187,7 +188,7 @@ def test_whole_file_problems(loaded: Engine, tmp_path: Path) -> None:
     cols = write(tmp_path, "cols.csv", "code,name\nC1,x\n")
     assert refuse(loaded, "customers", cols) == (
         f"telesales: {cols} is missing the required columns tier, order_weekday; a customers file needs "
-        "code,name,tier,order_weekday (optional: owner,phone,district,shop_type,operator)\n"
+        "code,name,tier,order_weekday (optional: owner,phone,district,shop_type,operator,status)\n"
     )
     assert refuse(loaded, "orders", cols) == (
         "telesales: unknown kind 'orders'; use one of catalog, customers, history, quotas, supply\n"
@@ -296,3 +297,198 @@ def test_control_characters_and_open_quotes_are_listed_by_line(loaded: Engine, t
         f'{path}:3: unterminated quote: a value opened with " is never closed',
         f"telesales: 2 bad rows of 2 in {path}; nothing was imported",
     ]
+
+
+# --------------------------------------------------------------------------------------------- CSV safety (issue 17)
+
+
+def test_codes_and_names_a_spreadsheet_would_run_are_refused(loaded: Engine, tmp_path: Path) -> None:
+    catalog = write(
+        tmp_path,
+        "evil_catalog.csv",
+        "code,name,price_per_carton,brand\n"
+        '"=HYPERLINK(""http://x"")",中华,1,\n'
+        "P 9,中华,1,\n"
+        "-5,中华,1,\n"
+        "P9,@SUM(A1),1,\n"
+        "P10,-中华,1,+brand\n"
+        "P11,中华-硬,1,\n",
+    )
+    err = refuse(loaded, "catalog", catalog)
+    assert err.splitlines() == [
+        f"{catalog}:2: code '=HYPERLINK(\"http://x\")' may hold only letters, digits, '-' and '_'",
+        f"{catalog}:3: code 'P 9' may hold only letters, digits, '-' and '_'",
+        f"{catalog}:4: code '-5' starts with '-'; a code is letters, digits, '-' or '_' and starts with a letter "
+        "or digit",
+        f"{catalog}:5: name '@SUM(A1)' starts with '@', which a spreadsheet would run as a formula; remove it",
+        f"{catalog}:6: name '-中华' starts with '-', which a spreadsheet would run as a formula; remove it; "
+        "brand '+brand' starts with '+', which a spreadsheet would run as a formula; remove it",
+        f"telesales: 5 bad rows of 6 in {catalog}; nothing was imported",
+    ]
+    customers = write(
+        tmp_path,
+        "evil_customers.csv",
+        "code,name,tier,order_weekday,owner,phone,operator\n"
+        "C9,+1 商店,5,1,,,\n"
+        "C10,商店,5,1,=cmd|' /C calc'!A0,+86 138 0000 0000,\n"
+        "C11,商店,5,1,,,=2+5\n"
+        "C12,商店,5,1,,+86 138 0000 0000,wang.li\n",
+    )
+    err = refuse(loaded, "customers", customers)
+    assert err.splitlines() == [
+        f"{customers}:2: name '+1 商店' starts with '+', which a spreadsheet would run as a formula; remove it",
+        f"{customers}:3: owner '=cmd|' /C calc'!A0' starts with '=', which a spreadsheet would run as a formula; "
+        "remove it",
+        f"{customers}:4: operator '=2+5' is not a login: use letters, digits, '_', '.' or '-', starting with a "
+        "letter or digit",
+        f"telesales: 3 bad rows of 4 in {customers}; nothing was imported",
+    ]
+
+
+def test_the_shared_data_sets_still_import(engine: Engine) -> None:
+    """The acceptance files the other sessions use must pass the stricter code and name rules."""
+    shared = Path("/work/shared/data")
+    files = [("catalog", Path("tests/data/catalog.csv"))]
+    if shared.is_dir():
+        files += [("customers", shared / "entry" / "customers.csv"), ("history", shared / "entry" / "history.csv")]
+    for kind, path in files:
+        result = run_cli("--db", url_of(engine), "import", kind, str(path))
+        assert result.exit_code == 0, (kind, result.stderr)
+
+
+def test_customer_status_column(loaded: Engine, tmp_path: Path) -> None:
+    """`status` deactivates a closed shop and brings it back; without the column, re-importing leaves it alone;
+    an inactive shop leaves the call queue and `suggest --all`."""
+    url = url_of(loaded)
+
+    def queue() -> list[str]:
+        result = run_cli("--db", url, "calls", "queue", "--date", "2026-11-23", "--json")
+        assert result.exit_code == 0, result.stderr
+        return [row["customer"] for row in json.loads(result.stdout)]
+
+    def suggested() -> list[str]:
+        result = run_cli("--db", url, "suggest", "--all", "--week", "2026-11-23", "--json")
+        assert result.exit_code == 0, result.stderr
+        return sorted(json.loads(line)["customer"] for line in result.stdout.splitlines())
+
+    assert queue() == ["C1"] and suggested() == ["C1", "C2"]
+    off = write(tmp_path, "off.csv", "code,name,tier,order_weekday,status\nC1,张记小卖部,5,1,inactive\n")
+    assert run_cli("--db", url, "import", "customers", off).exit_code == 0
+    assert queue() == [] and suggested() == ["C2"]
+    again = write(tmp_path, "again.csv", "code,name,tier,order_weekday\nC1,张记小卖部(新),5,1\n")
+    assert run_cli("--db", url, "import", "customers", again).exit_code == 0
+    assert queue() == []  # no status column: the shop stays inactive
+    on = write(tmp_path, "on.csv", "code,name,tier,order_weekday,status\nC1,张记小卖部,5,1,active\nC3,新店,2,1,\n")
+    assert run_cli("--db", url, "import", "customers", on).exit_code == 0
+    assert queue() == ["C1", "C3"]  # an empty status is active, as for the catalog
+    bad = write(tmp_path, "bad.csv", "code,name,tier,order_weekday,status\nC1,张记,5,1,closed\nC2,李记,5,1,Active\n")
+    err = refuse(loaded, "customers", bad)
+    assert err.splitlines() == [
+        f"{bad}:2: status 'closed' must be active or inactive",
+        f"{bad}:3: status 'Active' must be active or inactive",
+        f"telesales: 2 bad rows of 2 in {bad}; nothing was imported",
+    ]
+
+
+def test_export_neutralises_formula_cells(loaded: Engine) -> None:
+    """What another path stored (an operator typed at a terminal, a row from before the import rule) reaches
+    the ERP's spreadsheet as text, never as a formula."""
+    _seed_orders(loaded)
+    with loaded.begin() as conn:
+        conn.execute(text("UPDATE customer_order SET operator = '=2+5' WHERE id = 7"))
+        conn.execute(text("UPDATE customer SET code = '@SUM(1)' WHERE code = 'C2'"))
+    result = run_cli("--db", url_of(loaded), "export", "orders", "--week", "2026-11-23")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "7,'@SUM(1),P1,1,381.60,2026-11-23T16:05:09+08:00,'=2+5",
+        "7,'@SUM(1),P2,4,230.50,2026-11-23T16:05:09+08:00,'=2+5",
+    ]
+
+
+# --------------------------------------------------------------------------------------------- --replace-week
+
+
+def _quota_rows(engine: Engine) -> list[tuple[str, str, int, int, str | None, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT q.week, p.code, q.tier_from, q.tier_to, c.code, q.max_qty FROM quota q "
+                "JOIN product p ON p.id = q.product_id LEFT JOIN customer c ON c.id = q.customer_id"
+            )
+        ).all()
+    return sorted((str(w), p, lo, hi, c, n) for w, p, lo, hi, c, n in rows)
+
+
+def _last_audit(engine: Engine) -> tuple[str, str, dict[str, object]]:
+    with engine.connect() as conn:
+        action, entity, detail = conn.execute(
+            text("SELECT action, entity, detail FROM audit_log ORDER BY id DESC LIMIT 1")
+        ).one()
+    return action, entity, json.loads(detail)
+
+
+def test_replace_week_takes_quota_rows_away(loaded: Engine, tmp_path: Path) -> None:
+    url = url_of(loaded)
+    first = write(
+        tmp_path,
+        "quotas.csv",
+        "week,product_code,tier_from,tier_to,max_qty,customer_code\n"
+        "2026-11-23,P1,1,10,5,\n2026-11-23,P2,1,10,5,\n2026-11-23,P1,1,30,9,C1\n2026-11-30,P2,1,30,2,\n",
+    )
+    assert run_cli("--db", url, "import", "quotas", first).exit_code == 0
+    plain = write(tmp_path, "plain.csv", "week,product_code,tier_from,tier_to,max_qty\n2026-11-23,P1,1,10,6\n")
+    result = run_cli("--db", url, "import", "quotas", plain)
+    assert result.exit_code == 0
+    assert len(_quota_rows(loaded)) == 4  # without --replace-week a file only adds and updates
+    replace = write(
+        tmp_path,
+        "replace.csv",
+        "week,product_code,tier_from,tier_to,max_qty\n2026-11-23,P1,1,10,7\n2026-11-23,P2,11,30,3\n",
+    )
+    result = run_cli("--db", url, "import", "quotas", replace, "--replace-week")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"imported 2 quotas rows from {replace} (1 new, 1 updated)",
+        "week 2026-11-23 replaced: 1 added, 1 updated, 2 removed",
+    ]
+    assert _quota_rows(loaded) == [
+        ("2026-11-23", "P1", 1, 10, None, 7),
+        ("2026-11-23", "P2", 11, 30, None, 3),
+        ("2026-11-30", "P2", 1, 30, None, 2),  # a week the file does not name is left alone
+    ]
+    action, entity, detail = _last_audit(loaded)
+    assert (action, entity) == ("import", "quotas")
+    assert detail["replace_week"] == {"2026-11-23": {"added": 1, "updated": 1, "removed": 2}}
+    assert (detail["rows"], detail["new"], detail["updated"]) == (2, 1, 1)
+
+
+def test_replace_week_takes_a_supply_limit_away(loaded: Engine, tmp_path: Path) -> None:
+    """Once the week's file no longer lists a product, that product has no supply limit that week."""
+    url = url_of(loaded)
+    supply = write(tmp_path, "supply.csv", "week,product_code,total_qty\n2026-11-23,P1,2\n2026-11-23,P2,2\n")
+    assert run_cli("--db", url, "import", "supply", supply).exit_code == 0
+    assert run_cli("--db", url, "order", "place", "C1", "P1=3").exit_code == 3  # only 2 in supply
+    only_p2 = write(tmp_path, "only_p2.csv", "week,product_code,total_qty\n2026-11-23,P2,4\n")
+    result = run_cli("--db", url, "import", "supply", only_p2, "--replace-week")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1] == "week 2026-11-23 replaced: 0 added, 1 updated, 1 removed"
+    placed = run_cli("--db", url, "order", "place", "C1", "P1=3", "P2=4")
+    assert placed.exit_code == 0, placed.stderr
+
+
+def test_replace_week_refusals_change_nothing(loaded: Engine, tmp_path: Path) -> None:
+    url = url_of(loaded)
+    supply = write(tmp_path, "supply.csv", "week,product_code,total_qty\n2026-11-23,P1,2\n2026-11-23,P2,2\n")
+    assert run_cli("--db", url, "import", "supply", supply).exit_code == 0
+    bad = write(tmp_path, "bad.csv", "week,product_code,total_qty\n2026-11-23,P1,4\n2026-11-23,P9,1\n")
+    err = refuse(loaded, "supply", bad, "--replace-week")
+    assert err.splitlines() == [
+        f"{bad}:3: product_code 'P9' is not in the catalog",
+        f"telesales: 1 bad row of 2 in {bad}; nothing was imported",
+    ]
+    catalog = write(tmp_path, "cat.csv", CATALOG)
+    err = refuse(loaded, "catalog", catalog, "--replace-week")
+    assert err == (
+        "telesales: --replace-week applies to quotas and supply files only, not catalog: those are the kinds "
+        "whose rows belong to a week\n"
+    )

@@ -23,7 +23,6 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner, Result
 
-from db import migrate
 from db.csv_import import import_file
 from db.engine import make_engine
 from orders.calls import record_call
@@ -31,7 +30,7 @@ from orders.placement import place_order
 from orders.settings import Settings
 from orders.tickets import open_ticket
 from orders.users import add_user
-from tests.conftest import FIXED_NOW, PG_ADMIN_URL, _pg_admin_engine, table_snapshot
+from tests.conftest import FIXED_NOW, PG_ADMIN_URL, _pg_admin_engine, prepared_database, table_snapshot
 
 EMPTY = ""
 HUGE = "x" * 10_000
@@ -86,7 +85,9 @@ OPEN_X = ("ticket", "open", "C1", "--category", "other", "--text", "x")  # a com
 HOSTILE_TEXTS = {"empty": EMPTY, "huge": HUGE, "control": CONTROL, "nul": NUL, "emoji": EMOJI, "sql": SQL}
 
 
-def _each_text(make: Any, code: int, kind: str | None = None, skip: tuple[str, ...] = ()) -> list[Case]:
+def _each_text(
+    make: Any, code: int, kind: str | None = None, skip: tuple[str, ...] = (), stdin: str | None = None
+) -> list[Case]:
     """The same invocation with each hostile text in one place. NUL is refused before any command reads its
     arguments (exit 1, `bad_input`), whatever the command would make of the rest."""
     return [
@@ -94,6 +95,7 @@ def _each_text(make: Any, code: int, kind: str | None = None, skip: tuple[str, .
             tuple(make(value)),
             1 if label == "nul" else code,
             "bad_input" if label == "nul" else kind,
+            stdin=stdin,
             name=f"{make(label)[0]}:{'/'.join(make(label)[1:3])}:{label}",
         )
         for label, value in HOSTILE_TEXTS.items()
@@ -156,7 +158,9 @@ CASES: list[Case] = [
     c("order", "place", "C1", "A=1", "--week", "2027-06-07", code=3),
     c("order", "place", "C1", "A=1", "--week", "2026-11-16", code=3),
     c("order", "place", "C1", "A=1", "--week", "2026-13-01", code=1),
-    c("order", "place", "C1", "A=1", "--operator", LONG41, "--json", code=1, kind="bad_operator"),
+    c("order", "place", "C1", "A=1", "--operator", LONG41, "--json", code=1, kind="unknown_operator"),
+    c("order", "place", "C1", "A=1", "--operator", "=2+5", "--json", code=1, kind="unknown_operator"),
+    c("order", "place", "C1", "A=1", "--operator", "nobody", code=1),
     c("order", "place", "C1", "A=1", "--operator", EMPTY, code=1),
     c("order", "place", "C1", "A=1", "--operator", CONTROL, code=1),
     c("order", "place", "C1", "A=1", "--operator", "wang\x00", code=1),
@@ -232,7 +236,10 @@ CASES: list[Case] = [
     c("ticket", "update", "1", "--due", "0001-01-01T00:00:00", code=1),
     c("ticket", "update", "1", "--due", EMOJI, code=1),
     c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", "--as", "nobody", code=1),
-    c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", "--as", "wang", "--reason", "x", code=3),
+    c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", "--as", "wang", "--reason", "x", stdin="1234\n",
+      code=3),
+    c("ticket", "update", "1", "--due", "2026-11-24T10:00:00+08:00", code=1),  # no --reason
+    c("ticket", "update", "1", "--note", "x", "--as", "wang", code=1),  # no PIN on standard input
     c("ticket", "update", "1", "--assign", LONG41, code=1),
     c("ticket", "update", "1", "--assign", SQL, code=1),
     c("ticket", "update", "1", "--as", LONG41, "--note", "x", code=1),
@@ -266,15 +273,17 @@ CASES: list[Case] = [
     c("calls", "record", "C1", code=2),
     c("calls", "bogus", code=2),
     *_each_text(lambda v: ("calls", "start", v, "--operator", "wang", "--json"), 1),
-    c("calls", "start", "C1", "--operator", LONG41, "--json", code=1, kind="bad_input"),
+    c("calls", "start", "C1", "--operator", LONG41, "--json", code=1, kind="unknown_operator"),
+    c("calls", "record", "C1", "--outcome", "busy", "--operator", "=2+5", "--json", code=1, kind="unknown_operator"),
+    c(*OPEN_X, "--operator", "=2+5", "--json", code=1, kind="unknown_operator"),
     c("calls", "start", "C1", "--operator", CONTROL, code=1),
     c("calls", "start", "C1", "--operator", EMPTY, code=1),
     c("calls", "start", "C1", code=2),
-    *_each_text(lambda v: ("calls", "release", v, "--operator", "lead", "--json"), 1),
-    c("calls", "release", "C1", "--operator", "wang", "--json", code=3, kind="permission"),
-    c("calls", "release", "C1", "--operator", "nobody", code=1),
-    c("calls", "release", "C1", "--operator", HUGE, code=1),
-    c("calls", "release", "C1", code=2),
+    *_each_text(lambda v: ("calls", "release", v, "--as", "lead", "--json"), 1, stdin="1234\n"),
+    c("calls", "release", "C1", "--as", "wang", "--json", stdin="1234\n", code=3, kind="permission"),
+    c("calls", "release", "C1", "--as", "nobody", stdin="1234\n", code=3, kind="bad_credentials"),
+    c("calls", "release", "C1", "--as", HUGE, stdin="1234\n", code=3, kind="bad_credentials"),
+    c("calls", "release", code=2),
     # ---------------------------------------------------------------- script
     *_each_text(lambda v: ("script", "render", v, "--json"), 1),
     c("script", "render", "C1", "--date", DATE_MAX, "--json", code=1, kind="bad_input"),
@@ -297,7 +306,19 @@ CASES: list[Case] = [
     c("report", "day", "--date", SQL, code=1),
     c("report", "day", "--date", EMPTY, code=1),
     c("report", "day", "--lang", "xx", code=1),
-    c("report", "week", code=2),
+    c("report", "week", "--week", DATE_MAX, code=1),
+    c("report", "week", "--week", SQL, "--csv", code=1),
+    c("report", "week", "--json", "--csv", code=1, kind="bad_input"),
+    c("report", "day", "--date", SQL, "--csv", code=1),
+    c("audit", "--since", SQL, code=1),
+    c("audit", "--since", DATE_MAX, "--json", code=1, kind="bad_input"),
+    c("audit", "--user", SQL, code=0),
+    c("audit", "--user", HUGE, code=0),
+    c("customer", "assign", SQL, "--operator", "wang", code=1),
+    c("customer", "assign", "C1", "--operator", SQL, code=1),
+    c("customer", "assign", "C1", "--operator", HUGE, code=1),
+    c("customer", "assign", EMOJI, "--operator", EMOJI, "--json", code=1),
+    c("customer", "assign", code=2),
     # ---------------------------------------------------------------- import / export
     c("import", "catalog", "{dir}/missing.csv", code=1),
     c("import", "catalog", "{dir}/binary.csv", code=1),
@@ -404,7 +425,7 @@ def _build(url: str, folder: Path) -> None:
     so that ids 1 exist and quota and supply refusals can happen."""
     engine = make_engine(url)
     try:
-        migrate.upgrade(engine)
+        prepared_database(engine)  # migrated, with the clock of a test database
         at = datetime.fromisoformat(FIXED_NOW)
         for kind in FILES:
             import_file(engine, kind, folder / f"{kind}.csv", at=at, actor="test")

@@ -3,7 +3,6 @@ errors on stderr, and a database left exactly as it was whenever an order is ref
 
 from __future__ import annotations
 
-import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy import Engine, text
 import tui.cli.order_cmds  # noqa: F401  (registers `order` until tui/cli/__init__.py imports it)
 from db.csv_import import import_file
 from orders.clock import now
+from orders.users import add_user, system_actor
 from tests.conftest import run_cli, table_snapshot
 
 FILES = {
@@ -31,6 +31,8 @@ def url(engine: Engine, tmp_path: Path) -> str:
         path = tmp_path / f"{kind}.csv"
         path.write_text(content, encoding="utf-8")
         import_file(engine, kind, path, at=now(), actor="test")
+    for login, name in (("wang", "小王"), ("li", "小李")):
+        add_user(engine, login, name, "order_taker", "1234")
     return engine.url.render_as_string(hide_password=False)
 
 
@@ -51,7 +53,7 @@ def test_place_prints_the_contract_json(url: str) -> None:
     assert out["lines"][0]["price_per_carton"] == "583.50" and out["operator"] == "wang"
     later = ok_json(url, "place", "C1", "B=1", "--week", "2026-12-03")  # any day names its week
     assert later["week"] == "2026-11-30"
-    assert later["operator"] == (getpass.getuser() or "cli")  # the OS login when --operator is not given
+    assert later["operator"] == system_actor().login  # no --operator, no --as: the database's administrator
 
 
 def test_place_as_text(url: str) -> None:

@@ -119,3 +119,80 @@ def test_a_bad_date_is_one_sentence_and_exit_1(url: str) -> None:
         "error": "bad_input",
         "message": "--date 'monday' is not a date; write YYYY-MM-DD, e.g. 2026-11-23",
     }
+
+
+# ------------------------------------------------------------------------------------ files (issue 17)
+
+CSV_HEADER = (
+    "date,operator,calls_due,calls_done,orders,cartons,avg_call_seconds,complaints_opened,tickets_closed_on_time,"
+    "tickets_closed_late,shops_due,shops_done,outcome_ordered,outcome_no_answer,outcome_busy,outcome_closed,"
+    "outcome_refused,outcome_wrong_number,outcome_callback_requested,outcome_replied"
+)
+
+
+def test_day_as_csv_has_the_json_figures_one_row_per_operator_then_the_total(url: str) -> None:
+    result = run_cli("--db", url, "report", "day", "--date", "2026-11-23", "--csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        CSV_HEADER,
+        "2026-11-23,demo,4,3,2,10,95.0,2,0,1,4,2,2,1,0,0,0,0,0,0",
+        "2026-11-23,lead,0,0,0,0,,0,1,0,0,0,0,0,0,0,0,0,0,0",
+        "2026-11-23,li,3,2,2,5,80.0,1,1,0,3,1,1,0,1,0,0,0,0,0",
+        "2026-11-23,wang,0,1,0,0,,0,0,0,0,0,0,0,0,0,1,0,0,0",
+        "2026-11-23,(total),8,6,4,15,89.0,3,2,1,8,4,3,1,1,0,1,0,0,0",
+    ]
+    both = run_cli("--db", url, "report", "day", "--csv", "--json")
+    assert (both.exit_code, both.stdout) == (1, '{"error": "bad_input", "message": "choose one of --json and --csv"}\n')
+
+
+def _sum_days(url: str, monday: str) -> dict[str, object]:
+    """The week's figures as the seven `report day --json` outputs add up, the week report's definition."""
+    total: dict[str, object] = {}
+    start = int(monday[-2:])
+    for day in range(start, start + 7):
+        date = f"2026-11-{day:02d}" if day <= 30 else f"2026-12-{day - 30:02d}"
+        figures = json.loads(run_cli("--db", url, "report", "day", "--date", date, "--json").stdout)["total"]
+        for key, value in figures.items():
+            if key == "outcomes":
+                outcomes = total.setdefault(key, {})
+                assert isinstance(outcomes, dict)
+                for name, n in value.items():
+                    outcomes[name] = outcomes.get(name, 0) + n
+            elif key != "avg_call_seconds":
+                total[key] = int(total.get(key, 0)) + value  # type: ignore[call-overload]
+    return total
+
+
+def test_week_json_adds_up_the_days(url: str) -> None:
+    result = run_cli("--db", url, "report", "week", "--week", "2026-11-26", "--json")  # a Thursday: its week
+    assert result.exit_code == 0, result.stderr
+    week = json.loads(result.stdout)
+    assert (week["week"], week["to"]) == ("2026-11-23", "2026-11-29")
+    expected = _sum_days(url, "2026-11-23")
+    assert {k: v for k, v in week["total"].items() if k != "avg_call_seconds"} == expected
+    assert week["total"]["calls_done"] == 7 and week["total"]["orders"] == 4  # Monday's 6 calls and Tuesday's 1
+    assert set(week["operators"]) == {"demo", "lead", "li", "wang"}
+    assert week["operators"]["demo"]["cartons"] == 10
+    default = run_cli("--db", url, "report", "week", "--json")  # this week, by the clock
+    assert json.loads(default.stdout) == week
+
+
+def test_week_as_csv_and_as_a_table(url: str) -> None:
+    result = run_cli("--db", url, "report", "week", "--csv")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == CSV_HEADER.replace("date,", "week,", 1)
+    assert [line.split(",")[1] for line in lines[1:]] == ["demo", "lead", "li", "wang", "(total)"]
+    assert all(line.startswith("2026-11-23,") for line in lines[1:])
+    table = run_cli("--db", url, "--lang", "en", "report", "week")
+    assert table.exit_code == 0, table.stderr
+    shown = table.stdout.splitlines()
+    assert shown[0] == "Week report 2026-11-23 to 2026-11-29"
+    assert shown[2].split()[:2] == ["demo", "小王"]
+    assert all(cell_len(line) <= 80 for line in shown), max(shown, key=cell_len)
+
+
+def test_a_bad_week_is_one_sentence(url: str) -> None:
+    result = run_cli("--db", url, "report", "week", "--week", "next", "--csv")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "telesales: --week 'next' is not a date; write YYYY-MM-DD (any day of the week)\n"

@@ -17,8 +17,10 @@ from sqlalchemy import Engine
 
 from orders.calls import CallError, QueueEntry, call_queue, queue_progress, record_call, start_call
 from orders.claims import InCall, claim_of, lead_release
+from tui.cli.actor import AsOption, acting, operator_for
 from tui.cli.main import (
     EXIT_REFUSED,
+    EXIT_USAGE,
     CliError,
     CliState,
     DbOption,
@@ -128,9 +130,11 @@ def record_cmd(
     ] = None,
     duration: Annotated[str | None, typer.Option("--duration", help="Length of the call in seconds.")] = None,
     operator: Annotated[
-        str | None, typer.Option("--operator", help="Who made the call; default the customer's order taker.")
+        str | None,
+        typer.Option("--operator", help="Who made the call: a known login; default the --as login, else the shop's."),
     ] = None,
     note: Annotated[str, typer.Option("--note", help="A note on the call.")] = "",
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -142,8 +146,9 @@ def record_cmd(
         when = parse_moment(callback_at, "--callback-at", zone)
         seconds = _parse_duration(duration) if duration is not None else None
         with _calls_database(state) as engine:
+            who = operator_for(engine, acting(engine, state, actor), operator)
             record = record_call(
-                engine, settings, customer, outcome, operator=operator, duration_s=seconds, callback_at=when, note=note
+                engine, settings, customer, outcome, operator=who, duration_s=seconds, callback_at=when, note=note
             )
         if as_json:
             emit_json(record.as_json(zone))
@@ -154,14 +159,17 @@ def record_cmd(
         typer.echo(line)
 
 
-OperatorRequired = Annotated[str, typer.Option("--operator", help="Who makes the call (their login).")]
+OperatorOption = Annotated[
+    str | None, typer.Option("--operator", help="Who makes the call: a known login; default the --as login.")
+]
 
 
 @calls_app.command("start")
 def start_cmd(
     ctx: typer.Context,
     customer: CustomerArgument,
-    operator: OperatorRequired,
+    operator: OperatorOption = None,
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -171,30 +179,35 @@ def start_cmd(
         settings = state.settings()
         zone = settings.zone
         with _calls_database(state) as engine:
-            call_id = start_call(engine, customer, operator, settings)
+            who = operator_for(engine, acting(engine, state, actor), operator)
+            if who is None:
+                message = "calls start needs --operator (who makes the call) or --as"
+                raise CliError(message, kind="usage", code=EXIT_USAGE)
+            call_id = start_call(engine, customer, who, settings)
             claim = claim_of(engine, settings, customer)
         held = claim.since if claim is not None else None  # None only if a lead released it in between
         since = held.astimezone(zone).isoformat(timespec="seconds") if held is not None else None
         if as_json:
-            emit_json({"call_id": call_id, "customer": customer, "operator": operator.strip(), "since": since})
+            emit_json({"call_id": call_id, "customer": customer, "operator": who, "since": since})
             return
-        typer.echo(f"call {call_id} started: {customer} held by {operator.strip()} since {since}")
+        typer.echo(f"call {call_id} started: {customer} held by {who} since {since}")
 
 
 @calls_app.command("release")
 def release_cmd(
     ctx: typer.Context,
     customer: CustomerArgument,
-    operator: Annotated[str, typer.Option("--operator", help="The shift lead releasing the shop (their login).")],
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """A shift lead frees a shop held by a call (a terminal left open); audited. Exit 3 for an order taker."""
+    """A shift lead (--as) or the administrator frees a shop held by a call (a terminal left open); audited.
+    Exit 3 for an order taker."""
     with cli_errors(as_json):
         state = state_of(ctx, db)
         zone = state.settings().zone
         with _calls_database(state) as engine:
-            released = lead_release(engine, customer, operator)
+            released = lead_release(engine, customer, acting(engine, state, actor))
         if as_json:
             emit_json(
                 {

@@ -3,7 +3,6 @@ and `db.export`, which own the rules; this module only turns their outcomes into
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ import typer
 from db.csv_import import KINDS, ImportFileError, ImportRowErrors, check_source, import_file
 from db.export import order_rows, write_atomically, write_orders_csv
 from orders.clock import now
+from orders.users import system_actor
 from tui.cli.main import CliError, DbOption, app, cli_errors, open_database, state_of
 from tui.cli.options import parse_week
 from tui.cli.progress import progress_bar
@@ -21,14 +21,6 @@ MAX_LISTED = 50  # bad rows printed in full; a wrong export can fail every row, 
 
 export_app = typer.Typer(help="Write data out for the ERP.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-
-def _actor() -> str:
-    """Who ran the import, for the audit log: the OS login (the CLI has no app login)."""
-    try:
-        return getpass.getuser() or "cli"
-    except Exception:  # getuser raises when no user name is known (containers without /etc/passwd entry)
-        return "cli"
 
 
 def _report_rows(exc: ImportRowErrors) -> None:
@@ -48,6 +40,13 @@ def import_cmd(
         str | None,
         typer.Option("--encoding", help="The file's text encoding, e.g. gb18030 (default utf-8)."),
     ] = None,
+    replace_week: Annotated[
+        bool,
+        typer.Option(
+            "--replace-week",
+            help="quotas and supply: each week in the file keeps only the file's rows (others of it are removed).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Import a CSV file: every row is checked first, and one bad row imports nothing."""
@@ -55,13 +54,22 @@ def import_cmd(
         try:
             # the file's own problems (unknown kind, missing, a device or a pipe) come first, whether or not the
             # database is reachable
-            check_source(file, kind, encoding)
+            check_source(file, kind, encoding, replace_week)
         except ImportFileError as exc:
             raise CliError(str(exc)) from exc
         engine = open_database(state_of(ctx, db))
         try:
             with progress_bar() as progress:
-                result = import_file(engine, kind, file, at=now(), actor=_actor(), encoding=encoding, progress=progress)
+                result = import_file(
+                    engine,
+                    kind,
+                    file,
+                    at=now(),
+                    actor=system_actor().login,
+                    encoding=encoding,
+                    progress=progress,
+                    replace_week=replace_week,
+                )
         except ImportFileError as exc:
             raise CliError(str(exc)) from exc
         except ImportRowErrors as exc:
@@ -77,6 +85,11 @@ def import_cmd(
             typer.echo(f"imported {result.rows} history rows from {file}")
         else:
             typer.echo(f"imported {result.rows} {kind} rows from {file} ({result.new} new, {result.updated} updated)")
+        for week, change in result.weeks.items():
+            typer.echo(
+                f"week {week.isoformat()} replaced: {change.added} added, {change.updated} updated, "
+                f"{change.removed} removed"
+            )
 
 
 BAD_WEEK = "{option} {raw!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-23"

@@ -22,8 +22,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.engine import DatabaseUrlError, describe, make_engine
 from db.migrate import SchemaError, ensure_current
-from orders.clock import ClockError
-from orders.settings import Settings, config_file, data_dir, load_settings
+from db.private_files import private_dir
+from orders.clock import ClockError, fixed_clock_requested
+from orders.clock import now as clock_now
+from orders.policy import Policy, PolicyError, load_policy, use_clock
+from orders.policy import apply as apply_policy
+from orders.settings import Settings, config_file, data_dir, load_settings, settings_error_text
 from orders.users import PermissionDenied
 
 EXIT_BAD_INPUT = 1
@@ -70,21 +74,23 @@ class CliError(Exception):
 
 @dataclass
 class CliState:
-    """What the global options decided, shared with every command through Typer's context."""
+    """What the global options decided, shared with every command through Typer's context.
+
+    `settings()` is the one Settings object of the command; `open_database` lays the database's policy over
+    that same object (see `orders.policy.apply`), so a command that took it before opening the database works by
+    the policy too."""
 
     db_url: str | None = None
     lang: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
+    policy: Policy | None = field(default=None, repr=False)
 
     def settings(self) -> Settings:
         if self._settings is None:
             try:
                 self._settings = load_settings(database_url=self.db_url, lang=self.lang)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                msg = first["msg"].removeprefix("Value error, ")
-                raise CliError(f"setting {where}: {msg}" if where else f"settings: {msg}") from exc
+                raise CliError(settings_error_text(exc)) from exc
             except SettingsError as exc:  # a TELESALES_* variable that is not even the right shape (a list, a table)
                 raise CliError(f"settings: {exc}; write lists as JSON, e.g. TELESALES_WORK_DAYS='[1,2,3,4,5]'") from exc
             except tomllib.TOMLDecodeError as exc:
@@ -132,17 +138,34 @@ def state_of(ctx: typer.Context, db: str | None = None, lang: str | None = None)
     return state
 
 
-def open_database(state: CliState, *, migrate: bool = True) -> Engine:
-    """Connect, check the database answers, and bring its schema to head (or say how to)."""
+def open_database(
+    state: CliState, *, migrate: bool = True, strict_policy: bool = True, check_clock: bool = True
+) -> Engine:
+    """Connect, check the database answers, and bring its schema to head (or say how to); then read the policy
+    (one SELECT), lay it over the command's settings and register the clock it allows.
+
+    `strict_policy=False` keeps going when a policy row is not valid (`config` must still open a database whose
+    policy it is about to fix); `check_clock=False` does not refuse a TELESALES_NOW the database does not allow
+    here and now (`config`, `doctor`, and `demo`, which turns it on), leaving that to the first reading of the
+    clock. Without `migrate` (the `db` commands) nothing is read: the schema may be too old to have a policy."""
     settings = state.settings()
     if settings.database_url is None:
-        data_dir().mkdir(parents=True, exist_ok=True)  # the embedded default's folder may not exist yet
+        private_dir(data_dir())  # the embedded default's folder may not exist yet; it holds PIN hashes
     engine = make_engine(settings.resolved_database_url())
     if migrate:
         try:
             ensure_current(engine, auto_upgrade=settings.auto_upgrade)
+            state.policy = load_policy(engine, at_head=True)
+            use_clock(engine, settings, state.policy)
         except DBAPIError as exc:
             raise unreachable(engine, exc) from exc
+        try:
+            apply_policy(settings, state.policy)
+        except PolicyError:
+            if strict_policy:
+                raise
+        if check_clock and fixed_clock_requested():
+            clock_now()  # a TELESALES_NOW this database does not allow is refused before anything is done
     return engine
 
 
@@ -194,6 +217,11 @@ def cli_errors(as_json: bool = False) -> Iterator[None]:
         yield
     except CliError as exc:
         _fail(exc, as_json)
+    except PolicyError as exc:
+        if not as_json and not (len(exc.problems) == 1 and exc.problems[0] in exc.message):
+            for line in exc.problems:
+                typer.echo(line, err=True)
+        _fail(CliError(exc.message, kind="bad_policy", problems=exc.problems), as_json)
     except PermissionDenied as exc:
         _fail(CliError(str(exc), kind=exc.kind, code=EXIT_REFUSED, **exc.details), as_json)
     except (DatabaseUrlError, SchemaError, ClockError) as exc:

@@ -2,12 +2,12 @@
 (quota, supply, cut-off, what counts as a bad line); this module only reads `CODE=QTY` arguments and turns
 outcomes into text, JSON and exit codes.
 
-`--operator` defaults to the OS login (the CLI has no app login), or `cli` where the system knows no user name.
+`--operator` must be a known, enabled login; it defaults to the `--as` login, else the system actor
+(`system:<OS user>`, the database's administrator: see `tui.cli.actor`).
 """
 
 from __future__ import annotations
 
-import getpass
 import re
 import textwrap
 import unicodedata
@@ -30,6 +30,7 @@ from orders.placement import (
     orders_for_week,
     place_order,
 )
+from tui.cli.actor import AsOption, acting, operator_for
 from tui.cli.main import (
     EXIT_BAD_INPUT,
     EXIT_REFUSED,
@@ -56,21 +57,15 @@ ItemsArgument = Annotated[
     typer.Argument(metavar="CODE=QTY", help="Product code and cartons, e.g. 901001=2 (each product once)."),
 ]
 OperatorOption = Annotated[
-    str | None, typer.Option("--operator", help="Who took the order; default: your OS login, else 'cli'.")
+    str | None,
+    typer.Option("--operator", help="Who took the order: a known login; default the --as login, else system:<you>."),
 ]
 
 
-def default_operator() -> str:
-    """The OS login, for the order's operator and the audit log; 'cli' where the system has no user name."""
-    try:
-        return getpass.getuser() or "cli"
-    except Exception:  # getuser raises when no user name is known (containers without a passwd entry)
-        return "cli"
-
-
-def _operator(given: str | None) -> str:
-    """The operator to record: the one given, even empty (placement refuses that in words), else the OS login."""
-    return default_operator() if given is None else given
+def _operator(engine: Engine, state: CliState, actor: str | None, given: str | None) -> str:
+    """The operator to record, once the `--as` login (if any) has signed in and `--operator` is a known login."""
+    by = acting(engine, state, actor)
+    return operator_for(engine, by, given) or by.login
 
 
 def parse_items(items: list[str]) -> list[tuple[str, int]]:
@@ -133,6 +128,7 @@ def place_cmd(
     week: WeekOption = None,
     operator: OperatorOption = None,
     call: Annotated[int | None, typer.Option("--call", help="Id of the call the order was taken in.")] = None,
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -145,7 +141,13 @@ def place_cmd(
         settings = state.settings()
         with _order_database(state) as engine:
             order = place_order(
-                engine, settings, customer, lines, week=when, operator=_operator(operator), call_id=call
+                engine,
+                settings,
+                customer,
+                lines,
+                week=when,
+                operator=_operator(engine, state, actor, operator),
+                call_id=call,
             )
         if as_json:
             emit_json(order.as_json(settings.zone))
@@ -160,6 +162,7 @@ def amend_cmd(
     order_id: Annotated[int, typer.Argument(metavar="ORDER_ID")],
     items: ItemsArgument,
     operator: OperatorOption = None,
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -169,7 +172,7 @@ def amend_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         with _order_database(state) as engine:
-            order = amend_order(engine, settings, order_id, lines, operator=_operator(operator))
+            order = amend_order(engine, settings, order_id, lines, operator=_operator(engine, state, actor, operator))
         if as_json:
             emit_json(order.as_json(settings.zone))
             return
@@ -182,6 +185,7 @@ def cancel_cmd(
     ctx: typer.Context,
     order_id: Annotated[int, typer.Argument(metavar="ORDER_ID")],
     operator: OperatorOption = None,
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -190,7 +194,7 @@ def cancel_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         with _order_database(state) as engine:
-            order = cancel_order(engine, settings, order_id, operator=_operator(operator))
+            order = cancel_order(engine, settings, order_id, operator=_operator(engine, state, actor, operator))
         if as_json:
             emit_json(order.as_json(settings.zone))
             return

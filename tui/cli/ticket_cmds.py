@@ -22,6 +22,7 @@ from orders.tickets import (
     reply_promise,
     update_ticket,
 )
+from tui.cli.actor import AsOption, acting, operator_for
 from tui.cli.main import (
     EXIT_REFUSED,
     CliError,
@@ -66,10 +67,13 @@ def open_cmd(
     customer: CustomerArgument,
     category: Annotated[str, typer.Option("--category", help="counterfeit, delivery_error, ... other.")],
     text: Annotated[str, typer.Option("--text", help="The complaint in the customer's words.")],
-    operator: Annotated[str | None, typer.Option("--operator", help="Who took the complaint.")] = None,
+    operator: Annotated[
+        str | None, typer.Option("--operator", help="Who took the complaint: a known login; default the --as login.")
+    ] = None,
     product: Annotated[str | None, typer.Option("--product", help="Product code the complaint names.")] = None,
     order: Annotated[int | None, typer.Option("--order", help="Order id the complaint names.")] = None,
     call: Annotated[int | None, typer.Option("--call", help="Id of the call it came from.")] = None,
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -78,13 +82,14 @@ def open_cmd(
         state = state_of(ctx, db)
         settings = state.settings()
         with _ticket_database(state) as engine:
+            by = acting(engine, state, actor)
             row = open_ticket(
                 engine,
                 customer,
                 category,
                 text,
                 settings=settings,
-                operator="cli" if operator is None else operator,
+                operator=operator_for(engine, by, operator) or by.login,
                 product_code=product,
                 order_id=order,
                 call_id=call,
@@ -172,9 +177,13 @@ def update_cmd(
     escalate_to: Annotated[
         str, typer.Option("--escalate-to", help="Who receives it: shift_lead (default) or an account manager.")
     ] = "shift_lead",
-    reason: Annotated[str | None, typer.Option("--reason", help="Why: escalation or due time change.")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="New due time, ISO-8601 (shift leads only).")] = None,
-    actor: Annotated[str | None, typer.Option("--as", "--operator", help="Acting user; checks permissions.")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why: needed to escalate or to move a due time.")
+    ] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", help="New due time, ISO-8601 (shift leads only; needs --reason).")
+    ] = None,
+    actor: AsOption = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -191,7 +200,7 @@ def update_cmd(
             due=parse_moment(due, "--due", zone),
         )
         with _ticket_database(state) as engine:
-            row, done = update_ticket(engine, ticket_id, change, actor=actor, at=now())
+            row, done = update_ticket(engine, ticket_id, change, actor=acting(engine, state, actor), at=now())
         if as_json:
             emit_json({**row.as_json(zone), "changes": done})
             return

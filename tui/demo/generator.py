@@ -42,10 +42,12 @@ from db.models import (
 )
 from orders.calendar import national_day, spring_festival
 from orders.clock import now, today, week_of
+from orders.policy import allow_fixed_clock
 from orders.summary import META_KEY, DemoMeta, read_meta
 from orders.users import hash_pin
 
 DEMO_PIN = "0000"
+DEMO_ACTOR = "system:demo"  # who turned the demo's clock_override on, on its policy row
 BATCH = 5_000
 CITY = "长沙"
 COMPANY = "长沙市烟草公司"
@@ -795,6 +797,7 @@ def ensure_demo(
         has_customers = conn.execute(select(col(Customer.id)).limit(1)).first() is not None
         has_data = has_customers or conn.execute(select(col(Product.id)).limit(1)).first() is not None
         if meta is not None and meta.size == size.name and meta.seed == seed and not rebuild:
+            allow_fixed_clock(conn, actor=DEMO_ACTOR)
             return BuildResult(meta=meta, built=False)
         if meta is None and has_data:
             raise DemoError(
@@ -807,6 +810,8 @@ def ensure_demo(
                 "add --rebuild to replace it, or give another --db"
             )
         _wipe(conn)
+        # a demo is for replaying days: TELESALES_NOW must work on it, on PostgreSQL too (where it is off by default)
+        allow_fixed_clock(conn, actor=DEMO_ACTOR)
         new_meta = _build(conn, zone, size=size, seed=seed, progress=progress)
     return BuildResult(meta=new_meta, built=True, seconds=_time.perf_counter() - started)
 
@@ -1056,8 +1061,8 @@ def _tickets(
 
 def demo_database_url(size: str, seed: int) -> str:
     """The demo's own SQLite file, next to (never inside) the user's real database."""
+    from db.private_files import private_dir
     from orders.settings import data_dir
 
-    folder = data_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(data_dir())
     return f"sqlite:///{folder / f'demo-{size}-seed{seed}.db'}"

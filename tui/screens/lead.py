@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 from db.engine import is_connection_error
 from orders.clock import today, week_of
 from orders.coverage import GroupBy, brand_coverage
+from orders.customers import Assigned
 from orders.report import Dashboard, Figures, day_dashboard
 from orders.retention import RetentionError, RetentionRow, retention_list, schedule_retention_call
 from orders.users import LEAD_ROLES, PermissionDenied, require_role
@@ -103,6 +104,7 @@ class DashboardScreen(LeadScreen):
         bind("r", "retention", "lead.retention", id="lead.retention"),
         bind("c", "coverage", "lead.coverage", id="lead.coverage"),
         bind("q", "calls", "lead.calls", id="lead.calls"),
+        bind("u", "users", "lead.users", id="lead.users"),
         bind("left_square_bracket", "day(-1)", "lead.prev_day", id="lead.prev_day", display="[", show=False),
         bind("right_square_bracket", "day(1)", "lead.next_day", id="lead.next_day", display="]", show=False),
         # priority: the operator table would take Home for itself, and it has only a screenful of rows anyway
@@ -294,24 +296,35 @@ class DashboardScreen(LeadScreen):
 
         self.app.push_screen(QueueScreen())
 
+    def action_users(self) -> None:
+        from tui.screens.users import UsersScreen  # it builds on LeadScreen: imported here, not at the top
+
+        self.app.push_screen(UsersScreen())
+
 
 # ------------------------------------------------------------------------------------------------ retention
 
 
 class RetentionScreen(LeadScreen):
-    """Shops whose orders are falling, biggest loss first; `p` puts a personal call in tomorrow's queue."""
+    """Shops whose orders are falling, biggest loss first; `p` puts a personal call in tomorrow's queue, `a`
+    gives the shop (or the shops marked with Space) to another order taker: a falling shop is often one whose
+    owner and order taker no longer get on, and this is where the lead sees it."""
 
     CSS_PATH = "lead.tcss"
     BINDINGS = [  # noqa: RUF012
         bind("p", "schedule", "ret.schedule", id="ret.schedule"),
+        bind("a", "assign", "ret.assign", id="ret.assign"),
+        bind("space", "mark", "ret.mark", id="ret.mark", show=False, display="Space"),
         bind("f5", "refresh", "refresh", id="ret.refresh", tip="ret.refresh"),
         bind("escape", "back", "back", id="ret.back", tip="lead.back"),
     ]
     FAILURE_PLACES: ClassVar[dict[str, str]] = {"retention": "#ret-title", "retention-plan": "#ret-why"}
+    MARK = "* "  # before a marked shop's name: plain ASCII, one cell wide in every terminal and font
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[RetentionRow] = []
+        self.marked: set[str] = set()  # codes of the shops marked for `a`
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -341,10 +354,11 @@ class RetentionScreen(LeadScreen):
         table = self.query_one("#ret-table", DataTable)
         row = table.cursor_row
         table.clear()
+        self.marked &= {r.code for r in rows}
         for r in rows:
             last_year = "-" if r.last_year_cartons is None else str(r.last_year_cartons)
             table.add_row(
-                Text(r.name),
+                self._shop_cell(r),
                 Text(r.district or ""),
                 Text(str(r.tier), justify="right"),
                 Text(f"{r.earlier_orders}→{r.recent_orders}", justify="right"),
@@ -377,7 +391,41 @@ class RetentionScreen(LeadScreen):
             return
         reasons = join(t("ret.why." + r) for r in row.reasons)
         owner = f" · {row.owner}" if row.owner else ""
-        why.update(Text(f"{row.name}{owner} ({row.code}): {reasons}"))
+        taker = t("ret.taker", login=row.operator or "-")
+        why.update(Text(f"{row.name}{owner} ({row.code}) {taker}: {reasons}"))
+
+    def _shop_cell(self, row: RetentionRow) -> Text:
+        if row.code in self.marked:
+            return Text(self.MARK + row.name, style="bold")
+        return Text(row.name)
+
+    def action_mark(self) -> None:
+        """Space marks or unmarks the shop under the cursor, then moves down, so a run of shops is marked fast."""
+        row = self._current()
+        if row is None:
+            return
+        self.marked ^= {row.code}
+        table = self.query_one("#ret-table", DataTable)
+        table.update_cell(row.code, "shop", self._shop_cell(row))
+        table.move_cursor(row=min(table.cursor_row + 1, len(self.rows) - 1))
+
+    def action_assign(self) -> None:
+        from tui.screens.assign_dialog import AssignShopsDialog
+
+        shops = [(r.code, r.name) for r in self.rows if r.code in self.marked]
+        if not shops:
+            row = self._current()
+            if row is None:
+                return
+            shops = [(row.code, row.name)]
+        self.app.push_screen(AssignShopsDialog(shops), self._assigned)
+
+    def _assigned(self, done: Assigned | None) -> None:
+        if done is None:
+            return
+        self.marked.clear()
+        self.notify(t("ret.assigned", n=len(done.moved), login=done.operator))
+        self.load()
 
     def action_schedule(self) -> None:
         row = self._current()
