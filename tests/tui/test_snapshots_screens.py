@@ -218,6 +218,9 @@ SCREENS: dict[str, Steps] = {
     "ticket_due": then(ticket, "d", screen="DueDialog"),
     "retention": then(lead, "r", screen="RetentionScreen", rows=True),
     "coverage": then(lead, "c", screen="CoverageScreen", rows=True),
+    "shops_assign": then(then(lead, "r", screen="RetentionScreen", rows=True), "a", screen="AssignShopsDialog"),
+    "users": then(lead, "u", screen="UsersScreen", rows=True),
+    "users_pin": then(then(lead, "u", screen="UsersScreen", rows=True), "p", screen="PinDialog"),
 }
 WIDE = ["call_draft", "call_typing", "readback"]
 
