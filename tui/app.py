@@ -15,7 +15,7 @@ from threading import Lock
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette
 from textual.notifications import SeverityLevel
@@ -96,6 +96,12 @@ class TelesalesApp(App[None]):
         self._draft_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="draft")
         self._draft_latest: dict[tuple[str, str], Draft] = {}
         self._draft_lock = Lock()
+        # keys typed while the program starts (the terminal hands them over at once): kept here until the sign-in
+        # screen's ID field has the focus, then given to it in order (they reached no widget and were lost)
+        self._early_keys: list[events.Key] | None = []
+        # notices are said on the screen's notice line (`notify`): Textual's toasts, drawn over the draft's total
+        # and the queue's columns, are never mounted
+        self._disable_notifications = True
 
     def on_mount(self) -> None:
         from tui.screens.login import LoginScreen
@@ -106,6 +112,19 @@ class TelesalesApp(App[None]):
         # at sign-in held the interpreter for over a second while the queue waited its turn). After the first
         # paint: the sign-in screen must not wait for them either.
         self.call_after_refresh(self.load_shared)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self._early_keys is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            self._early_keys.append(event)
+            return
+        await super().on_event(event)
+
+    async def keys_ready(self) -> None:
+        """The sign-in screen is up with the focus in its ID field: the keys typed before it go there now, in the
+        order typed (the ID field's Enter and Tab hand what follows to the PIN, `OrderedInput`)."""
+        keys, self._early_keys = self._early_keys or [], None
+        for key in keys:
+            await super().on_event(key)
 
     # ------------------------------------------------------------------------------------------ session
 
@@ -233,8 +252,16 @@ class TelesalesApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Plain text unless asked: a notice carries names and error text that must show as typed
-        (`BaseScreen.notify` says the same for screens)."""
+        """On the notice line of the screen in front (`tui.widgets.notice`): over the header's line, never over
+        the draft's total or the queue's columns as Textual's toasts were, and gone with that screen (a call's
+        notices end with the call). Over a screen not of ours (F1 help, the palette) it is said on ours
+        beneath. Plain text unless asked: a notice carries names and error text that must show as typed."""
+        from tui.screens.base import BaseScreen
+
+        screen = next((s for s in reversed(self.screen_stack) if isinstance(s, BaseScreen)), None)
+        if screen is not None:
+            screen.say(f"{title}: {message}" if title else message, severity, timeout)
+        # kept in Textual's list too (what was said, for logs and tests), never drawn: no screen has a toast rack
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------------------------------------ drafts

@@ -75,6 +75,7 @@ class BaseScreen(Screen[ResultT]):
     # the banner of a screen that keeps a draft says the draft is safe; a lead's screens have none to speak of
     KEEPS_DRAFT = False
 
+
     def post_message(self, message: Message) -> bool:
         """A worker's answer for a screen that is gone (the order taker left the call) is dropped here: painting it
         would query widgets that no longer exist, and that fault was once taken for a lost database."""
@@ -130,10 +131,37 @@ class BaseScreen(Screen[ResultT]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Textual's notice, but the message is plain text unless a caller says otherwise: our notices carry
-        shop, product and user names and driver errors (`[SQL: …]`), and a `[/]` in one parsed as markup
-        would crash the app or show something else than was typed."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        """Say `message` on the notice line of the screen in front (`tui.widgets.notice`), never in a toast over
+        figures. Always plain text: our notices carry shop, product and user names and driver errors
+        (`[SQL: …]`), and a `[/]` in one parsed as markup would crash the app or show something else than was
+        typed."""
+        self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def say(self, message: str, severity: SeverityLevel = "information", timeout: float | None = None) -> None:
+        """Show `message` on this screen's notice line (in the header's place, covering no figure)."""
+        from tui.widgets.notice import Notice
+
+        found = self.query(Notice)
+        notice = found.first() if found else None
+        if notice is None:
+            notice = Notice()
+            self.mount(notice)
+        notice.say(message, severity, timeout)
+
+    def notice(self) -> str:
+        """What this screen's notice line says now ("" when it says nothing)."""
+        from tui.widgets.notice import Notice
+
+        found = self.query(Notice)
+        return found.first().message if found else ""
+
+    def on_screen_suspend(self) -> None:
+        # a notice is said to the screen in front: one left from before (「通话已结束」 on the queue) is not
+        # still there when the order taker comes back from the next call
+        from tui.widgets.notice import Notice
+
+        for notice in self.query(Notice):
+            notice.clear()
 
 
 class Dialog(BaseScreen[ResultT], ModalScreen[ResultT]):

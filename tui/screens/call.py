@@ -35,7 +35,7 @@ from orders.script_context import PreparedScript, prepare_script
 from orders.shop_week import week_orders
 from orders.suggest import brief_or_reason
 from scripts_lib.render import RenderedStep
-from tui.i18n import language, t, weekday
+from tui.i18n import join, language, t, weekday
 from tui.keys import bind
 from tui.messages import (
     CallFinished,
@@ -428,10 +428,10 @@ class CallScreen(BaseScreen[None]):
         out = Text()
         if view.short:
             out.append(t("call.short") + " ", style="bold yellow")
-            out.append("、".join(view.short) + "\n")
+            out.append(join(view.short) + "\n")
         if view.new_products:
             out.append(t("call.new") + " ", style="bold green")
-            out.append("、".join(view.new_products) + "\n")
+            out.append(join(view.new_products) + "\n")
         out.rstrip()
         self.query_one("#info", Static).update(out if out.plain else Text(t("call.no_news"), style="dim"))
 
@@ -574,7 +574,7 @@ class CallScreen(BaseScreen[None]):
             out.append(t("call.note_now") + " ", style="bold magenta")
             out.append(self.draft.note + "\n")
         for past in card.recent:
-            lines = "、".join(f"{name}{qty}" for name, qty in past.lines[:4])
+            lines = join(f"{name}{qty}" for name, qty in past.lines[:4])
             more = "…" if len(past.lines) > 4 else ""
             out.append(f"{past.day:%m-%d} ", style="bold")
             out.append(t("call.past", cartons=past.cartons) + f" {lines}{more}\n")
@@ -604,13 +604,14 @@ class CallScreen(BaseScreen[None]):
                 else line_flags(line, usual=None, lang=lang)
             )
             blocking = any(f.blocking for f in flags)
+            # the 余量 column's short forms (限3, 货47, 超限3; max3, stk47, !max3): at 80 columns it has 6 cells
             left = ""
             if quota_left is not None:
-                left = t("draft.quota_left", n=quota_left)
+                left = t("draft.cell_quota", n=quota_left)
             elif supply_left is not None:
-                left = t("draft.supply_left", n=supply_left)
+                left = t("draft.cell_supply", n=supply_left)
             if blocking:
-                left = t("draft.does_not_fit") + " " + left
+                left = t("draft.cell_over", left=left)
             style = "bold red" if blocking else ""
             table.add_row(
                 Text(line.name + (" !" if blocking else ""), style=style),
@@ -1009,5 +1010,6 @@ class CallScreen(BaseScreen[None]):
         self.ended = True
         if self.draft is not None:
             self.telesales.discard_draft(self.draft)
-        self.notify(t("call.ended", outcome=t("outcome." + message.outcome)))
         self.app.pop_screen()
+        # said on the queue, once the call is gone: the next call starts with nothing said
+        self.notify(t("call.ended", outcome=t("outcome." + message.outcome)))

@@ -41,7 +41,8 @@ class LoginScreen(BaseScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#login-id", Input).focus()
+        self.set_focus(self.query_one("#login-id", Input))  # now: the keys typed at start follow at once
+        self.call_later(self.telesales.keys_ready)
         self.check_demo()
 
     @work(thread=True, exit_on_error=False)

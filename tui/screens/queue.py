@@ -26,24 +26,37 @@ from tui.messages import ClaimReleased, DraftsReviewed, NextClaimed, QueueLoaded
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
 
+WIDE = 100  # columns from which the queue shows the owner, the tier, the last order and the full in-call status
 
-def status_text(entry: QueueEntry, due: str, me: str | None = None) -> Text:
-    """What the row says about the call: who is on a call with the shop now, a callback at its time (overdue
-    ones in red), to call, or how the last call ended."""
+
+def status_text(entry: QueueEntry, me: str | None = None, *, wide: bool = True) -> Text:
+    """What the row says about the call, short (its time is in the due column): who is on a call with the shop
+    now (since when, on a wide screen), a callback (overdue ones in red), a planned call, to call, or how the
+    last call ended."""
     if entry.in_call_by is not None and not entry.done:
-        since = entry.since.strftime("%H:%M") if entry.since else ""
         name = entry.in_call_name or entry.in_call_by
-        return Text(t("queue.in_call", name=name, since=since), style="bold cyan" if entry.in_call_by != me else "cyan")
+        style = "bold cyan" if entry.in_call_by != me else "cyan"
+        if wide:
+            since = entry.since.strftime("%H:%M") if entry.since else ""
+            return Text(t("queue.in_call", name=name, since=since), style=style)
+        return Text(t("queue.in_call_short", name=name), style=style)
     if entry.status == "to_call" or (entry.overdue and not entry.done):
         if entry.overdue and entry.due_at is not None:
-            return Text(t("queue.callback_overdue", time=due), style="bold red")
+            return Text(t("queue.callback_late"), style="bold red")
         if entry.reason == "callback" and entry.due_at is not None:
-            return Text(t("queue.callback_at", time=due), style="bold yellow")
+            return Text(t("queue.callback"), style="bold yellow")
         if entry.reason in ("retention", "ticket_callback") and entry.due_at is not None:
-            return Text(t("queue.planned_" + entry.reason, time=due), style="bold magenta")
+            return Text(t("queue.planned_short_" + entry.reason), style="bold magenta")
         return Text(t("queue.to_call"))
     style = "green" if entry.done else "yellow"
     return Text(t("outcome." + entry.status), style=style)
+
+
+def due_text(entry: QueueEntry, due: str) -> Text:
+    """The due column: a callback's or planned call's time, red once passed; "-" for a call of the order day."""
+    if not due or entry.done:
+        return Text("-", style="dim")
+    return Text(due, style="bold red" if entry.overdue else "")
 
 
 def flags_text(entry: QueueEntry) -> Text:
@@ -98,6 +111,7 @@ class QueueScreen(BaseScreen[None]):
         self.team = False
         self.reopened = False
         self.claiming = False  # a `n` is being answered: a second `n` typed meanwhile must not claim a second shop
+        self.wide = False  # 100 columns or more: every column, the in-call status in full
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,18 +124,36 @@ class QueueScreen(BaseScreen[None]):
     def on_mount(self) -> None:
         user = self.telesales.user
         self.team = user is not None and user.role != "order_taker"
+        self.wide = self._wide()
         self._columns()
         self.load()
 
+    def _wide(self) -> bool:
+        return self.app.size.width >= WIDE
+
+    def _keys(self) -> list[str]:
+        """The columns: the status, its due time and the phone (what is dialled) always, whose shop it is in the
+        team's view; the owner (not in the team's view), tier and last order only from 100 columns on, so the
+        flags stay on an 80-column screen."""
+        if self.wide:
+            keys = ["status", "due", "shop", "phone", "owner", "tier", "last", "flags"]
+        else:
+            keys = ["status", "due", "shop", "phone", *([] if self.team else ["owner"]), "flags"]
+        if self.team:
+            keys.insert(2, "whose")
+        return keys
+
     def _columns(self) -> None:
-        """The team's view adds whose shop it is; the phone is always there (it is what is dialled)."""
         table = self.query_one("#queue-table", DataTable)
         table.clear(columns=True)
-        keys = ["status", "shop", "phone", "owner", "tier", "last", "flags"]
-        if self.team:
-            keys.insert(1, "whose")
-        for key in keys:
+        for key in self._keys():
             table.add_column(t("queue.col." + key), key=key)
+
+    def on_resize(self) -> None:
+        if self._wide() != self.wide:
+            self.wide = self._wide()
+            self._columns()
+            self._fill()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -157,38 +189,43 @@ class QueueScreen(BaseScreen[None]):
 
     @on(QueueLoaded)
     def _show(self, message: QueueLoaded) -> None:
-        entries = self.entries = message.entries
-        zone = self.telesales.settings.zone
-        table = self.query_one("#queue-table", DataTable)
-        selected = table.cursor_row
-        table.clear()
-        user = self.telesales.user
-        me = user.login if user else None
-        for e in entries:
-            due = e.due_at.astimezone(zone).strftime("%H:%M") if e.due_at else ""
-            last = e.last_order.strftime("%m-%d") if e.last_order else "-"
-            cells = [
-                status_text(e, due, me),
-                Text(e.name),
-                Text(e.phone or ""),
-                Text(e.owner or ""),
-                Text(str(e.tier), justify="right"),
-                Text(last),
-                flags_text(e),
-            ]
-            if self.team:
-                cells.insert(1, Text(e.operator or "-"))
-            table.add_row(*cells, key=e.customer)
-        if entries:
-            table.move_cursor(row=min(selected, len(entries) - 1))
+        self.entries = message.entries
+        self._fill()
+        entries = self.entries
         done, due_count = queue_progress(entries)
         scope = t("queue.scope_team") if self.team else t("queue.scope_mine")
         progress = Text(t("queue.progress", done=done, due=due_count, scope=scope))
         progress.append_text(cutoff_note(entries, now()))
         self.query_one("#queue-progress", Static).update(progress)
         self.query_one("#queue-empty").set_class(not entries, "shown")
-        table.focus()
+        self.query_one("#queue-table", DataTable).focus()
         self._reopen_pending()
+
+    def _fill(self) -> None:
+        entries = self.entries
+        zone = self.telesales.settings.zone
+        table = self.query_one("#queue-table", DataTable)
+        selected = table.cursor_row
+        table.clear()
+        user = self.telesales.user
+        me = user.login if user else None
+        keys = self._keys()
+        for e in entries:
+            due = e.due_at.astimezone(zone).strftime("%H:%M") if e.due_at else ""
+            cells = {
+                "status": status_text(e, me, wide=self.wide),
+                "due": due_text(e, due),
+                "whose": Text(e.operator or "-"),
+                "shop": Text(e.name),
+                "phone": Text(e.phone or ""),
+                "owner": Text(e.owner or ""),
+                "tier": Text(str(e.tier), justify="right"),
+                "last": Text(e.last_order.strftime("%m-%d") if e.last_order else "-"),
+                "flags": flags_text(e),
+            }
+            table.add_row(*(cells[k] for k in keys), key=e.customer)
+        if entries:
+            table.move_cursor(row=min(selected, len(entries) - 1))
 
     def _reopen_pending(self) -> None:
         """A draft left from a crash or on another terminal reopens its call once, before anything else; one

@@ -2,8 +2,9 @@
 
 Not an `OptionList`: that widget recomputes its virtual size for every option added, and each of those asks
 the whole screen for a new layout, which cost more than the match itself on the call screen. This list has a
-fixed height and only ever repaints itself; the brand box keeps the focus (the Toolong pattern) and moves the
-highlight with Up/Down, so the list needs no focus, mouse or scrolling of its own.
+fixed height and only repaints itself while it shows anything (it folds away when empty); the brand box keeps
+the focus (the Toolong pattern) and moves the highlight with Up/Down, so the list needs no focus, mouse or
+scrolling of its own.
 """
 
 from __future__ import annotations
@@ -65,5 +66,10 @@ class CandidateList(Static):
             else:
                 out.append("  ")
                 out.append_text(line)
-        # same fixed size whatever the content: no layout pass, just a repaint of these five rows
+        # same fixed size whatever the content: no layout pass, just a repaint of these five rows; folded away
+        # while there is nothing to show, so the call screen's panels get its rows (a layout pass only when the
+        # first key of an utterance is typed and when it is taken)
+        shown = bool(self._lines)
+        if self.display != shown:
+            self.display = shown
         self.update(out, layout=False)

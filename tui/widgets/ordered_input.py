@@ -5,7 +5,7 @@ and only then runs `submit`, by which time the keys typed after it (the next ent
 inserted into the same field. In a terminal (or tmux `send-keys`) a fast 「demo⏎0000⏎」 became the login
 「demo0000」, and 「rzh 2⏎yx 3⏎」 one entry. Here Enter is handled in the field's own queue, in order with the
 characters. A field with a `next_field` moves the focus there on Enter and hands it the keys that were already
-queued behind the Enter, so they land where the person meant them.
+queued behind the Enter, so they land where the person meant them; Tab does the same without submitting.
 """
 
 from __future__ import annotations
@@ -42,6 +42,15 @@ class OrderedInput(Input):
             forwarded = events.Key(event.key, event.character)
             forwarded.set_sender(self)
             target.post_message(forwarded)
+            return
+        if event.key == "tab" and self.next_field is not None:
+            # Tab is the app's binding, run after the keys already queued here: the PIN typed after it would
+            # land in this field. Moved here, in order, like Enter.
+            event.stop()
+            event.prevent_default()
+            nxt = self.screen.query_one(self.next_field)
+            self._handed_to = nxt
+            self.screen.set_focus(nxt)
             return
         if event.key == "enter":
             event.stop()
