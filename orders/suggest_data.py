@@ -14,13 +14,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import Connection, Engine, and_, func, select
 
-from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT, QUOTA
 from orders.calendar import spring_festival
 from orders.clock import today, week_of
 from orders.quotas import WeekLimits, load_week_limits
 from orders.settings import Settings
 from orders.suggest import (
-    WINDOW_WEEKS,
+    HISTORY_WEEKS,
     Item,
     Lang,
     Season,
@@ -98,7 +98,7 @@ def _customers(conn: Connection, codes: Sequence[str] | None, weekday: int | Non
 def _histories(conn: Connection, customers: list[Customer], week: date, everyone: bool) -> dict[int, ShopHistory]:
     """ERP history and orders placed in this tool, per shop as cartons per product per week."""
     shops = {c.id: ShopHistory(c.id, c.code, c.tier, c.district) for c in customers}
-    start = week - timedelta(weeks=WINDOW_WEEKS + 1)
+    start = week - timedelta(weeks=HISTORY_WEEKS + 1)
     end = week + timedelta(days=7)
     hq = select(HISTORY.c.customer_id, HISTORY.c.order_date, HISTORY.c.product_id, HISTORY.c.qty).where(
         and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < end)
@@ -109,6 +109,7 @@ def _histories(conn: Connection, customers: list[Customer], week: date, everyone
         shop = shops.get(cid)
         if shop is not None:
             _add(shop, week, week_of(day), int(product), int(qty))
+            shop.days.setdefault(week_of(day), day)
     oq = (
         select(ORDER.c.customer_id, ORDER.c.week, ORDER_LINE.c.product_id, ORDER_LINE.c.qty)
         .join(ORDER_LINE, ORDER_LINE.c.order_id == ORDER.c.id)
@@ -123,6 +124,24 @@ def _histories(conn: Connection, customers: list[Customer], week: date, everyone
     return shops
 
 
+def quota_caps(conn: Connection, start: date, end: date) -> dict[int, dict[date, dict[int, int]]]:
+    """Per tier, the tier-rule quota of each product in each week from `start` to `end`: what capped the
+    orders of those weeks, so an order at its quota reads as "wanted at least this much". Customer overrides
+    are left out (a few key shops; their orders then read as uncapped)."""
+    caps: dict[int, dict[date, dict[int, int]]] = {}
+    rows = conn.execute(
+        select(QUOTA.c.week, QUOTA.c.product_id, QUOTA.c.tier_from, QUOTA.c.tier_to, QUOTA.c.max_qty).where(
+            and_(QUOTA.c.week >= start, QUOTA.c.week < end, QUOTA.c.customer_id.is_(None))
+        )
+    )
+    for week, product, tier_from, tier_to, max_qty in rows:
+        for tier in range(max(1, int(tier_from)), min(30, int(tier_to)) + 1):
+            by_product = caps.setdefault(tier, {}).setdefault(week, {})
+            product_id = int(product)
+            by_product[product_id] = min(by_product.get(product_id, int(max_qty)), int(max_qty))
+    return caps
+
+
 def _add(shop: ShopHistory, week: date, order_week: date, product: int, qty: int) -> None:
     if order_week == week:
         shop.this_week[product] = shop.this_week.get(product, 0) + qty
@@ -132,18 +151,34 @@ def _add(shop: ShopHistory, week: date, order_week: date, product: int, qty: int
 
 
 def load_season(conn: Connection, week: date) -> Season:
-    """All shops' cartons per week over the last year and a bit, for the seasonal index."""
+    """All shops' cartons and ordering shops per order day over the last year and a bit, for the festival
+    index: one scan of the history, the same for every shop of the week (load it once: `season_for`)."""
     start = week - timedelta(weeks=SEASON_WEEKS)
-    totals: dict[date, int] = defaultdict(int)
+    totals: dict[date, int] = {}
+    orders: dict[date, int] = {}
     q = (
-        select(HISTORY.c.order_date, func.sum(HISTORY.c.qty))
+        select(HISTORY.c.order_date, func.sum(HISTORY.c.qty), func.count(func.distinct(HISTORY.c.customer_id)))
         .where(and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < week))
         .group_by(HISTORY.c.order_date)
     )
-    for day, qty in conn.execute(q):
-        totals[week_of(day)] += int(qty or 0)
+    for day, qty, shops in conn.execute(q):
+        totals[day] = int(qty or 0)
+        orders[day] = int(shops or 0)
     festivals = {y: spring_festival(y) for y in range(week.year - 2, week.year + 2)}
-    return Season(totals=dict(totals), festivals=festivals)
+    return Season(totals=totals, festivals=festivals, orders=orders)
+
+
+_SEASONS: dict[tuple[str, date], Season] = {}
+
+
+def season_for(conn: Connection, week: date) -> Season:
+    """The week's festival index, computed once per database and week in this process and then shared (the
+    call screen opens call after call; the history behind it only grows at the week's end)."""
+    key = (conn.engine.url.render_as_string(hide_password=True), week)
+    found = _SEASONS.get(key)
+    if found is None:
+        found = _SEASONS[key] = load_season(conn, week)
+    return found
 
 
 def load_peers(conn: Connection, customers: list[Customer], week: date) -> dict[tuple[str | None, int], dict[int, int]]:
@@ -186,13 +221,17 @@ def load_inputs(
     """
     customers = _customers(conn, codes, weekday)
     everyone = codes is None and weekday is None
+    histories = _histories(conn, customers, week, everyone)
+    caps = quota_caps(conn, week - timedelta(weeks=HISTORY_WEEKS + 1), week)
+    for shop in histories.values():
+        shop.caps = caps.get(shop.tier, {})
     return SuggestInputs(
         week=week,
         catalog=load_catalog_items(conn),
         customers=customers,
-        histories=_histories(conn, customers, week, everyone),
+        histories=histories,
         limits=load_week_limits(conn, week, None if everyone or len(customers) > 500 else [c.id for c in customers]),
-        season=season if season is not None else load_season(conn, week),
+        season=season if season is not None else season_for(conn, week),
         peers=load_peers(conn, customers, week),
     )
 
