@@ -341,8 +341,10 @@ def main() -> int:
                     best: tuple[float, str] | None = None
                     for rounded in (True, False):
                         pairs = [
-                            (_capped(case, {p: f * (case.gap if scaled else 1) for p, f in fc.items()}, rounded),
-                             case.ordered)
+                            (
+                                _capped(case, {p: f * (case.gap if scaled else 1) for p, f in fc.items()}, rounded),
+                                case.ordered,
+                            )
                             for case, fc in zip(cases, forecasts, strict=True)
                         ]
                         wape = _wape(pairs)

@@ -279,6 +279,8 @@ def _skipped(since: date, until: date, weekday: int) -> int:
     """Order days between two occasions that the shop let pass, not counting a festival closure."""
     count = 0
     week = since + timedelta(weeks=1)
+    if week >= until:
+        return 0
     while week < until:
         if festival_closure(week + timedelta(days=weekday)) is None:
             count += 1
@@ -302,12 +304,8 @@ def _trend_slope(points: Sequence[tuple[float, float]]) -> float:
     """Theil-Sen slope of log cartons over weeks (robust to a holiday order), damped by the number of points."""
     if len(points) < TREND_MIN:
         return 0.0
-    slopes = [
-        (math.log(y2) - math.log(y1)) / (x2 - x1)
-        for i, (x1, y1) in enumerate(points)
-        for x2, y2 in points[i + 1 :]
-        if x2 != x1 and y1 > 0 and y2 > 0
-    ]
+    logs = [(x, math.log(y)) for x, y in points if y > 0]
+    slopes = [(y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(logs) for x2, y2 in logs[i + 1 :] if x2 != x1]
     if not slopes:
         return 0.0
     return median(slopes) * len(points) / (len(points) + TREND_DAMP)
@@ -345,35 +343,48 @@ def estimate_needs(
     if "trend" in parts:
         slope = _trend_slope([(-(week - w).days / 7, totals[w] / cover[w]) for w in recent])
 
-    def level(w: date) -> float:
-        """How much bigger the shop is now than at occasion `w`."""
-        return min(TREND_BOUNDS[1], max(TREND_BOUNDS[0], math.exp(slope * (week - w).days / 7)))
-
+    levels = [
+        min(TREND_BOUNDS[1], max(TREND_BOUNDS[0], math.exp(slope * (week - w).days / 7))) if slope else 1.0
+        for w in occasions
+    ]  # how much bigger the shop is now than at each occasion
+    lines_at = [shop.weeks[w] for w in occasions]
+    first_recent = next(i for i, w in enumerate(occasions) if w >= recent_start)
+    caps = [shop.caps.get(w, {}) for w in occasions] if "at_limit" in parts and shop.caps else None
+    due = "due" in parts
     products = {p for w in recent for p in shop.weeks[w]}
     needs: list[_Need] = []
     for product in products:
-        ordered_at = [i for i, w in enumerate(occasions) if product in shop.weeks[w]]
+        ordered_at = [i for i, lines in enumerate(lines_at) if product in lines]
         first, last = ordered_at[0], ordered_at[-1]
         since = n - last  # occasions since it was last ordered, counting this one
-        span = range(first, n)
-        presence = sum(weight[i] for i in ordered_at) / sum(weight[i] for i in span)
-        intervals = [b - a for a, b in pairwise(ordered_at)]
-        longest = max(intervals, default=1)
-        if "due" in parts:
+        weight_from_first = sum(weight[first:])
+        presence = sum(weight[i] for i in ordered_at) / weight_from_first
+        longest = max((b - a for a, b in pairwise(ordered_at)), default=1)
+        if due:
             # each occasion after the first order: how long since the product was last ordered, and was it
-            at_risk: list[tuple[int, bool, float]] = []
+            same_n = later_n = 0
+            same_w = same_yes = later_w = later_yes = 0.0
             previous = first
             for i in range(first + 1, n):
-                ordered = product in shop.weeks[occasions[i]]
-                at_risk.append((i - previous, ordered, weight[i]))
+                gap = i - previous
+                wt = weight[i]
+                ordered = product in lines_at[i]
+                if gap >= since:
+                    later_n += 1
+                    later_w += wt
+                    if gap == since:
+                        same_n += 1
+                        same_w += wt
+                    if ordered:
+                        later_yes += wt
+                        if gap == since:
+                            same_yes += wt
                 if ordered:
                     previous = i
-            same = [(o, wt) for s_, o, wt in at_risk if s_ == since]
-            later = [(o, wt) for s_, o, wt in at_risk if s_ >= since]
-            if len(same) >= 2:
-                chance = sum(wt for o, wt in same if o) / sum(wt for _o, wt in same)
-            elif len(later) >= 2:
-                chance = sum(wt for o, wt in later if o) / sum(wt for _o, wt in later)
+            if same_n >= 2:
+                chance = same_yes / same_w
+            elif later_n >= 2:
+                chance = later_yes / later_w
             elif since > longest:  # left out longer than ever before: less likely each time, then stopped
                 chance = 0.0 if since > STOPPED_AFTER else presence * 0.75 ** (since - longest)
             else:
@@ -383,19 +394,18 @@ def estimate_needs(
                 continue
             chance = presence
         regular = presence >= RATE_BELOW
-        sizes = [i for i in ordered_at if occasions[i] >= recent_start] or ordered_at
-        caps = shop.caps if "at_limit" in parts else {}
+        sizes = [i for i in ordered_at if i >= first_recent] or ordered_at
         values: list[tuple[float, float]] = []
         limit_seen = 0
         for i in sizes:
             w = occasions[i]
-            qty = shop.weeks[w][product]
-            cap = caps.get(w, {}).get(product)
+            qty = lines_at[i][product]
+            cap = caps[i].get(product) if caps is not None else None
             if cap is not None and qty >= cap:
                 values.append((math.inf, weight[i]))
                 limit_seen = max(limit_seen, qty)
                 continue
-            values.append((qty / index[w] / (cover[w] if regular else 1.0) * level(w), weight[i]))
+            values.append((qty / index[w] / (cover[w] if regular else 1.0) * levels[i], weight[i]))
         scale = target * (cover_now if regular else 1.0)
         at_limit = False
         if "median" in parts:
@@ -415,6 +425,7 @@ def estimate_needs(
             qty = round_half_up(base * scale)
         if qty <= 0:
             continue
+        intervals = [b - a for a, b in pairwise(ordered_at)]
         taken = [shop.weeks[occasions[i]][product] for i in ordered_at if occasions[i] >= recent_start]
         taken = taken or [shop.weeks[occasions[last]][product]]
         seen = len([w for w in recent if w >= occasions[first]])
@@ -431,7 +442,7 @@ def estimate_needs(
                 season=target,
                 every=None if regular or not intervals else float(median(intervals)),
                 catch_up=regular and skipped_now > 0 and share >= 0.25,
-                trend=level(occasions[max(0, n - 8)]) if slope else 1.0,
+                trend=levels[max(0, n - 8)],
                 at_limit=at_limit,
             )
         )
@@ -734,6 +745,7 @@ def _new_products(
     bands = {catalog[p].price_band for p in ordered if p in catalog}
     popularity = (peers or {}).get((shop.district, tier_band(shop.tier)), {})
     offers: list[tuple[int, str, Item]] = []
+    latest = max((w for w, lines in shop.weeks.items() if lines and w < week), default=None)
     for item in catalog.values():
         launched = item.launched_on
         if launched is None or not item.active or item.id in ordered or item.id in taken:
@@ -742,7 +754,7 @@ def _new_products(
             continue
         if item.price_band not in bands:
             continue
-        if any(_monday(launched) <= w < week and lines for w, lines in shop.weeks.items()):
+        if latest is not None and latest >= _monday(launched):
             continue  # offered at an earlier order since the launch
         available = _available(limits, shop, item)
         if available is not None and available < 1:

@@ -7,14 +7,16 @@ for the seasonal index in one. The per-customer work is then pure Python (`order
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Engine, and_, func, select
+from sqlalchemy import Connection, Engine, String, and_, cast, delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT, QUOTA
+from db.tables import APP_META, CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT, QUOTA
 from orders.calendar import spring_festival
 from orders.clock import today, week_of
 from orders.quotas import WeekLimits, load_week_limits
@@ -100,16 +102,33 @@ def _histories(conn: Connection, customers: list[Customer], week: date, everyone
     shops = {c.id: ShopHistory(c.id, c.code, c.tier, c.district) for c in customers}
     start = week - timedelta(weeks=HISTORY_WEEKS + 1)
     end = week + timedelta(days=7)
-    hq = select(HISTORY.c.customer_id, HISTORY.c.order_date, HISTORY.c.product_id, HISTORY.c.qty).where(
+    # the day as text: parsed once per distinct day below instead of once per row by the driver layer
+    day_text = cast(HISTORY.c.order_date, String)
+    hq = select(HISTORY.c.customer_id, day_text, HISTORY.c.product_id, HISTORY.c.qty).where(
         and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < end)
     )
     if not everyone:
         hq = hq.where(HISTORY.c.customer_id.in_(list(shops)))
-    for cid, day, product, qty in conn.execute(hq):
+    days: dict[str, tuple[date, date]] = {}  # a few hundred distinct days among hundreds of thousands of rows
+    for cid, text, product, qty in conn.execute(hq):
         shop = shops.get(cid)
-        if shop is not None:
-            _add(shop, week, week_of(day), int(product), int(qty))
-            shop.days.setdefault(week_of(day), day)
+        if shop is None:
+            continue
+        known = days.get(text)
+        if known is None:
+            parsed = date.fromisoformat(str(text)[:10])
+            known = days[text] = (parsed, week_of(parsed))
+        day, order_week = known
+        if order_week < week:
+            lines = shop.weeks.get(order_week)
+            if lines is None:
+                lines = shop.weeks[order_week] = {}
+                shop.days[order_week] = day
+            elif day < shop.days[order_week]:
+                shop.days[order_week] = day
+            lines[product] = lines.get(product, 0) + qty
+        elif order_week == week:
+            shop.this_week[product] = shop.this_week.get(product, 0) + qty
     oq = (
         select(ORDER.c.customer_id, ORDER.c.week, ORDER_LINE.c.product_id, ORDER_LINE.c.qty)
         .join(ORDER_LINE, ORDER_LINE.c.order_id == ORDER.c.id)
@@ -151,33 +170,106 @@ def _add(shop: ShopHistory, week: date, order_week: date, product: int, qty: int
 
 
 def load_season(conn: Connection, week: date) -> Season:
-    """All shops' cartons and ordering shops per order day over the last year and a bit, for the festival
-    index: one scan of the history, the same for every shop of the week (load it once: `season_for`)."""
+    """All shops' cartons and order lines per order day over the last year and a bit, for the festival index
+    (cartons per line: how much of each product a shop took that day): one scan of the history, the same for
+    every shop of the week, so it is computed once and cached (`daily_index`)."""
     start = week - timedelta(weeks=SEASON_WEEKS)
     totals: dict[date, int] = {}
-    orders: dict[date, int] = {}
+    lines: dict[date, int] = {}
     q = (
-        select(HISTORY.c.order_date, func.sum(HISTORY.c.qty), func.count(func.distinct(HISTORY.c.customer_id)))
+        select(HISTORY.c.order_date, func.sum(HISTORY.c.qty), func.count())
         .where(and_(HISTORY.c.order_date >= start, HISTORY.c.order_date < week))
         .group_by(HISTORY.c.order_date)
     )
-    for day, qty, shops in conn.execute(q):
+    for day, qty, count in conn.execute(q):
         totals[day] = int(qty or 0)
-        orders[day] = int(shops or 0)
+        lines[day] = int(count or 0)
     festivals = {y: spring_festival(y) for y in range(week.year - 2, week.year + 2)}
-    return Season(totals=totals, festivals=festivals, orders=orders)
+    return Season(totals=totals, festivals=festivals, orders=lines)
 
 
-_SEASONS: dict[tuple[str, date], Season] = {}
+INDEX_KEY = "suggest_index"  # the app_meta row that keeps the week's festival index and what shops buy
 
 
-def season_for(conn: Connection, week: date) -> Season:
-    """The week's festival index, computed once per database and week in this process and then shared (the
-    call screen opens call after call; the history behind it only grows at the week's end)."""
-    key = (conn.engine.url.render_as_string(hide_password=True), week)
-    found = _SEASONS.get(key)
-    if found is None:
-        found = _SEASONS[key] = load_season(conn, week)
+@dataclass
+class DailyIndex:
+    """What every suggestion of a week shares and no single shop's query should pay for: the festival index
+    (a scan of a year of history) and what the shops of each district and tier band buy. Computed once, kept
+    in `app_meta` (so the next process, a `suggest --all` or another terminal, reads it in one query) and in
+    this process, and recomputed when the week or the history changes."""
+
+    season: Season
+    peers: dict[tuple[str | None, int], dict[int, int]]
+
+
+_INDEXES: dict[tuple[str, str], DailyIndex] = {}
+
+
+def _stamp(conn: Connection, week: date) -> str:
+    """Changes when the week, the history or the customers change: the cached index is then stale."""
+    history = conn.execute(select(func.max(HISTORY.c.id))).scalar()
+    customers = conn.execute(select(func.max(CUSTOMER.c.id), func.count())).one()
+    return f"{week.isoformat()}/{history}/{customers[0]}/{customers[1]}"
+
+
+def _index_json(index: DailyIndex, stamp: str) -> str:
+    return json.dumps(
+        {
+            "stamp": stamp,
+            "totals": {d.isoformat(): v for d, v in index.season.totals.items()},
+            "lines": {d.isoformat(): v for d, v in index.season.orders.items()},
+            "festivals": {str(y): d.isoformat() for y, d in index.season.festivals.items()},
+            "peers": [
+                [district, band, {str(p): n for p, n in products.items()}]
+                for (district, band), products in index.peers.items()
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _index_from_json(raw: str, stamp: str) -> DailyIndex | None:
+    try:
+        data = json.loads(raw)
+        if data.get("stamp") != stamp:
+            return None
+        season = Season(
+            totals={date.fromisoformat(d): int(v) for d, v in data["totals"].items()},
+            festivals={int(y): date.fromisoformat(d) for y, d in data["festivals"].items()},
+            orders={date.fromisoformat(d): int(v) for d, v in data["lines"].items()},
+        )
+        peers = {(d, int(b)): {int(p): int(n) for p, n in products.items()} for d, b, products in data["peers"]}
+        return DailyIndex(season, peers)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def daily_index(engine: Engine, week: date) -> DailyIndex:
+    """The week's shared index: from this process's memory, else from `app_meta`, else computed and saved
+    there (a database that cannot be written to, or is busy, just computes it again next time)."""
+    url = engine.url.render_as_string(hide_password=True)
+    with engine.connect() as conn:
+        stamp = _stamp(conn, week)
+        found = _INDEXES.get((url, stamp))
+        if found is not None:
+            return found
+        raw = conn.execute(select(APP_META.c.value).where(APP_META.c.key == INDEX_KEY)).scalar()
+        found = _index_from_json(raw, stamp) if raw else None
+        if found is None:
+            everyone = _customers(conn, None, None)
+            found = DailyIndex(load_season(conn, week), load_peers(conn, everyone, week))
+            fresh = True
+        else:
+            fresh = False
+    if fresh:
+        try:
+            with engine.begin() as conn:
+                conn.execute(delete(APP_META).where(APP_META.c.key == INDEX_KEY))
+                conn.execute(insert(APP_META).values(key=INDEX_KEY, value=_index_json(found, stamp)))
+        except SQLAlchemyError:
+            pass  # read-only or busy: the index still serves this process
+    _INDEXES.clear()  # one week's index at a time per process
+    _INDEXES[(url, stamp)] = found
     return found
 
 
@@ -213,11 +305,12 @@ def load_inputs(
     codes: Sequence[str] | None = None,
     weekday: int | None = None,
     season: Season | None = None,
+    peers: dict[tuple[str | None, int], dict[int, int]] | None = None,
 ) -> SuggestInputs:
     """The inputs for `codes` (every active customer when None, or those whose order day is `weekday`).
 
-    `season` is the same for every customer of a week and costs a scan of the whole history: a screen that
-    opens call after call passes the one it loaded once.
+    `season` and `peers` are the same for every customer of a week and cost scans of the history: callers
+    pass the week's `daily_index` (one query when cached) instead of letting each call compute them.
     """
     customers = _customers(conn, codes, weekday)
     everyone = codes is None and weekday is None
@@ -231,8 +324,8 @@ def load_inputs(
         customers=customers,
         histories=histories,
         limits=load_week_limits(conn, week, None if everyone or len(customers) > 500 else [c.id for c in customers]),
-        season=season if season is not None else season_for(conn, week),
-        peers=load_peers(conn, customers, week),
+        season=season if season is not None else load_season(conn, week),
+        peers=peers if peers is not None else load_peers(conn, customers, week),
     )
 
 
@@ -264,6 +357,7 @@ def suggestions(
 ) -> list[Suggestion]:
     """Suggestions for the week containing `week` (default: this week), for `codes` or every active customer."""
     monday = week_of(week or today(settings.zone))
+    index = daily_index(engine, monday)
     with engine.connect() as conn:
-        inputs = load_inputs(conn, monday, codes=codes, weekday=weekday)
+        inputs = load_inputs(conn, monday, codes=codes, weekday=weekday, season=index.season, peers=index.peers)
     return suggest_all(inputs, settings, lang)
