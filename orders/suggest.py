@@ -527,7 +527,7 @@ def _usual_brief(need: _Need, already: int, lang: Lang) -> str:
         elif need.every is not None:
             parts = [f"due·every {need.every:.0f}"]
         elif need.catch_up:
-            parts = ["skipped·+", f"usual {need.qty}"]
+            parts = ["catch-up", f"{need.qty} ctns"]
         else:
             parts = [head, f"usual {need.qty}"]
         return fit_brief([*parts, f"{already} in"] if already else parts)
@@ -537,7 +537,7 @@ def _usual_brief(need: _Need, already: int, lang: Lang) -> str:
     elif need.every is not None:
         parts = [f"每{need.every:.0f}次·该订"]
     elif need.catch_up:
-        parts = ["上周未订·补", f"{need.qty}条"]
+        parts = ["补上周", f"{need.qty}条"]
     else:
         parts = [head, f"常订{need.qty}条"]
     return fit_brief([*parts, f"已订{already}"] if already else parts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -143,18 +143,22 @@ def _histories(conn: Connection, customers: list[Customer], week: date, everyone
     return shops
 
 
-def quota_caps(conn: Connection, start: date, end: date) -> dict[int, dict[date, dict[int, int]]]:
+def quota_caps(
+    conn: Connection, start: date, end: date, tiers: Collection[int] | None = None
+) -> dict[int, dict[date, dict[int, int]]]:
     """Per tier, the tier-rule quota of each product in each week from `start` to `end`: what capped the
     orders of those weeks, so an order at its quota reads as "wanted at least this much". Customer overrides
     are left out (a few key shops; their orders then read as uncapped)."""
     caps: dict[int, dict[date, dict[int, int]]] = {}
-    rows = conn.execute(
-        select(QUOTA.c.week, QUOTA.c.product_id, QUOTA.c.tier_from, QUOTA.c.tier_to, QUOTA.c.max_qty).where(
-            and_(QUOTA.c.week >= start, QUOTA.c.week < end, QUOTA.c.customer_id.is_(None))
-        )
+    rows = select(QUOTA.c.week, QUOTA.c.product_id, QUOTA.c.tier_from, QUOTA.c.tier_to, QUOTA.c.max_qty).where(
+        and_(QUOTA.c.week >= start, QUOTA.c.week < end, QUOTA.c.customer_id.is_(None))
     )
-    for week, product, tier_from, tier_to, max_qty in rows:
+    if tiers:  # one shop's call reads its own tier's rows, not the whole table
+        rows = rows.where(and_(QUOTA.c.tier_from <= max(tiers), QUOTA.c.tier_to >= min(tiers)))
+    for week, product, tier_from, tier_to, max_qty in conn.execute(rows):
         for tier in range(max(1, int(tier_from)), min(30, int(tier_to)) + 1):
+            if tiers is not None and tier not in tiers:
+                continue
             by_product = caps.setdefault(tier, {}).setdefault(week, {})
             product_id = int(product)
             by_product[product_id] = min(by_product.get(product_id, int(max_qty)), int(max_qty))
@@ -315,7 +319,7 @@ def load_inputs(
     customers = _customers(conn, codes, weekday)
     everyone = codes is None and weekday is None
     histories = _histories(conn, customers, week, everyone)
-    caps = quota_caps(conn, week - timedelta(weeks=HISTORY_WEEKS + 1), week)
+    caps = quota_caps(conn, week - timedelta(weeks=HISTORY_WEEKS + 1), week, {c.tier for c in customers})
     for shop in histories.values():
         shop.caps = caps.get(shop.tier, {})
     return SuggestInputs(
