@@ -34,6 +34,7 @@ real order books do):
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import random
@@ -531,6 +532,7 @@ class Shop:
     lots: dict[int, int] = field(default_factory=dict)  # intermittent product index -> weeks of sales a lot covers
 
 
+@functools.lru_cache(maxsize=4096)
 def quota_for(code: str, tier: int) -> int | None:
     """The tier-rule quota of a tight product, or None for a product without quota."""
     bands = TIGHT.get(code)
@@ -768,7 +770,7 @@ def _history_rows(
         forced = w in (0, forced_late)
         volume = math.exp(shop.trend * max(0, shop.trend_from - weeks_ago)) if shop.trend else 1.0
         volume = min(2.0, max(0.5, volume))
-        uplift = holiday_uplift(monday) * after_festival(monday)
+        uplift = _week_uplift(monday)
         for i, usual in basket:  # the shelf of intermittent products sells down whether or not the shop orders
             if i in shelf:
                 shelf[i] -= usual * volume * uplift * max(0.2, rng.gauss(1.0, 0.3))
@@ -778,7 +780,7 @@ def _history_rows(
         order_date = monday + timedelta(days=day_offset)
         falling = shop.falling and weeks_ago <= 8
         skip = 0.45 + 0.06 * (8 - weeks_ago) if falling else shop.skip
-        if not forced and festival_closure(order_date) is not None:
+        if not forced and _closed(order_date):
             continue
         if not forced and rng.random() < skip:
             missed = 0 if falling else min(3, missed + 1)
@@ -818,7 +820,7 @@ def _history_rows(
             yield {"customer_id": customer_id, "order_date": order_date, "product_id": product_ids[index], "qty": qty}
         if shop.top_up and rng.random() < shop.top_up and day_offset < 4:
             top_date = order_date + timedelta(days=2)
-            if festival_closure(top_date) is not None:
+            if _closed(top_date):
                 continue
             for index, usual in shop.basket[:2]:
                 if catalog[index].code in TIGHT or catalog[index].status != "active":
@@ -829,6 +831,17 @@ def _history_rows(
                     "product_id": product_ids[index],
                     "qty": max(1, int(usual / 3)),
                 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _week_uplift(week: date) -> float:
+    """The festival rush and lull of a week, computed once per week for all the shops."""
+    return holiday_uplift(week) * after_festival(week)
+
+
+@functools.lru_cache(maxsize=8192)
+def _closed(day: date) -> bool:
+    return festival_closure(day) is not None
 
 
 def after_festival(week: date) -> float:
