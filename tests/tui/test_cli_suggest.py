@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from db.tables import PRODUCT, SUPPLY_USAGE
+from db.tables import APP_META, PRODUCT, SUPPLY_USAGE
 from orders.clock import week_of
 from tests.conftest import run_cli
 
@@ -157,3 +157,28 @@ def test_unknown_customer_as_json(url: str) -> None:
     result = run_cli("--db", url, "suggest", "NOPE", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {"error": "unknown_customer", "message": "no customer with code 'NOPE'"}
+
+
+def test_the_weeks_shared_index_is_computed_once_and_kept_until_the_history_changes(
+    url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orders.suggest_data as suggest_data
+
+    first = suggest_json(url, "C1")
+    with engine.connect() as conn:
+        kept = conn.execute(select(APP_META.c.value).where(APP_META.c.key == suggest_data.INDEX_KEY)).scalar()
+    assert kept and '"stamp"' in kept
+
+    def scan(*_args: object) -> None:
+        raise AssertionError("the history was scanned again")
+
+    suggest_data._INDEXES.clear()  # as a new process: only the database remembers
+    monkeypatch.setattr(suggest_data, "load_season", scan)
+    assert suggest_json(url, "C1") == first
+
+    (tmp_path / "more.csv").write_text(
+        f"customer_code,order_date,product_code,qty\nC3,{WEEK - timedelta(days=1)},902002,1\n", encoding="utf-8"
+    )
+    assert run_cli("--db", url, "import", "history", str(tmp_path / "more.csv")).exit_code == 0
+    with pytest.raises(AssertionError, match="scanned again"):
+        suggest_data.daily_index(engine, WEEK)  # the history changed: the index is computed afresh
