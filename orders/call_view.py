@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, and_, select
 from sqlmodel import col
 
 from db.models import Call
-from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE
 from orders.clock import now, today, week_of
 from orders.drafts import DraftLine
 from orders.quotas import WeekLimits, load_week_limits
@@ -185,7 +185,7 @@ def load_call_view(
         if row is None:
             raise UnknownCustomer(f"no customer with code '{code}'")
         inputs = load_inputs(conn, week, codes=[code], season=index.season, peers=index.peers)
-        names = {int(pid): str(name) for pid, name in conn.execute(select(PRODUCT.c.id, PRODUCT.c.name))}
+    names = {pid: item.name for pid, item in inputs.catalog.items()}
     customer = inputs.customers[0]
     shop = inputs.histories[customer.id]
     made = suggest(

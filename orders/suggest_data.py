@@ -211,9 +211,11 @@ _INDEXES: dict[tuple[str, str], DailyIndex] = {}
 
 def _stamp(conn: Connection, week: date) -> str:
     """Changes when the week, the history or the customers change: the cached index is then stale."""
-    history = conn.execute(select(func.max(HISTORY.c.id))).scalar()
-    customers = conn.execute(select(func.max(CUSTOMER.c.id), func.count())).one()
-    return f"{week.isoformat()}/{history}/{customers[0]}/{customers[1]}"
+    history = select(func.max(HISTORY.c.id)).scalar_subquery()
+    last_customer = select(func.max(CUSTOMER.c.id)).scalar_subquery()
+    customers = select(func.count()).select_from(CUSTOMER).scalar_subquery()
+    found = conn.execute(select(history, last_customer, customers)).one()
+    return f"{week.isoformat()}/{found[0]}/{found[1]}/{found[2]}"
 
 
 def _index_json(index: DailyIndex, stamp: str) -> str:
