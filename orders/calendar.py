@@ -8,6 +8,7 @@ module keeps them from disagreeing about when the centre is open or when Spring 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -176,6 +177,7 @@ def festivals(year: int) -> list[Festival]:
     return sorted(days, key=lambda f: f.on)
 
 
+@functools.lru_cache(maxsize=4096)
 def festival_closure(day: date) -> Festival | None:
     """The festival the wholesaler is closed for on `day` (no order taken, nothing delivered), or None.
 

@@ -22,7 +22,7 @@ from orders.clock import today, week_of
 from orders.quotas import WeekLimits, load_week_limits
 from orders.settings import Settings
 from orders.suggest import (
-    HISTORY_WEEKS,
+    WINDOW_WEEKS,
     Item,
     Lang,
     Season,
@@ -100,7 +100,7 @@ def _customers(conn: Connection, codes: Sequence[str] | None, weekday: int | Non
 def _histories(conn: Connection, customers: list[Customer], week: date, everyone: bool) -> dict[int, ShopHistory]:
     """ERP history and orders placed in this tool, per shop as cartons per product per week."""
     shops = {c.id: ShopHistory(c.id, c.code, c.tier, c.district) for c in customers}
-    start = week - timedelta(weeks=HISTORY_WEEKS + 1)
+    start = week - timedelta(weeks=WINDOW_WEEKS + 1)
     end = week + timedelta(days=7)
     # the day as text: parsed once per distinct day below instead of once per row by the driver layer
     day_text = cast(HISTORY.c.order_date, String)
@@ -110,7 +110,7 @@ def _histories(conn: Connection, customers: list[Customer], week: date, everyone
     if not everyone:
         hq = hq.where(HISTORY.c.customer_id.in_(list(shops)))
     days: dict[str, tuple[date, date]] = {}  # a few hundred distinct days among hundreds of thousands of rows
-    for cid, text, product, qty in conn.execute(hq):
+    for cid, text, product, qty in (row for rows in conn.execute(hq).partitions(20_000) for row in rows):
         shop = shops.get(cid)
         if shop is None:
             continue
@@ -321,7 +321,7 @@ def load_inputs(
     customers = _customers(conn, codes, weekday)
     everyone = codes is None and weekday is None
     histories = _histories(conn, customers, week, everyone)
-    caps = quota_caps(conn, week - timedelta(weeks=HISTORY_WEEKS + 1), week, {c.tier for c in customers})
+    caps = quota_caps(conn, week - timedelta(weeks=WINDOW_WEEKS + 1), week, {c.tier for c in customers})
     for shop in histories.values():
         shop.caps = caps.get(shop.tier, {})
     return SuggestInputs(
