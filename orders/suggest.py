@@ -356,15 +356,28 @@ def estimate_needs(
     caps = [shop.caps.get(w, {}) for w in occasions] if "at_limit" in parts and shop.caps else None
     due = "due" in parts
     products = {p for w in recent for p in shop.weeks[w]}
+    occasions_of: dict[int, list[int]] = {}  # product -> the occasions (indices) it was ordered at
+    for i, lines in enumerate(lines_at):
+        for product in lines:
+            found = occasions_of.get(product)
+            if found is None:
+                occasions_of[product] = [i]
+            else:
+                found.append(i)
+    weight_after = [0.0] * (n + 1)  # weight_after[i]: the weight of occasions i..n-1
+    for i in range(n - 1, -1, -1):
+        weight_after[i] = weight_after[i + 1] + weight[i]
     needs: list[_Need] = []
     for product in products:
-        ordered_at = [i for i, lines in enumerate(lines_at) if product in lines]
+        ordered_at = occasions_of[product]
         first, last = ordered_at[0], ordered_at[-1]
         since = n - last  # occasions since it was last ordered, counting this one
-        weight_from_first = sum(weight[first:])
-        presence = sum(weight[i] for i in ordered_at) / weight_from_first
-        longest = max((b - a for a, b in pairwise(ordered_at)), default=1)
-        if due:
+        every_time = len(ordered_at) == n - first
+        presence = 1.0 if every_time else sum(weight[i] for i in ordered_at) / weight_after[first]
+        longest = 1 if every_time else max((b - a for a, b in pairwise(ordered_at)), default=1)
+        if due and every_time:
+            chance = 1.0  # ordered at every occasion since it was first: nothing says it would not be now
+        elif due:
             # each occasion after the first order: how long since the product was last ordered, and was it
             same_n = later_n = 0
             same_w = same_yes = later_w = later_yes = 0.0

@@ -109,26 +109,33 @@ def _histories(conn: Connection, customers: list[Customer], week: date, everyone
     )
     if not everyone:
         hq = hq.where(HISTORY.c.customer_id.in_(list(shops)))
+    # in the unique index's order, so that a shop's lines of one day come together and are filed at once
+    hq = hq.order_by(HISTORY.c.customer_id, HISTORY.c.order_date)
     days: dict[str, tuple[date, date]] = {}  # a few hundred distinct days among hundreds of thousands of rows
-    for cid, text, product, qty in (row for rows in conn.execute(hq).partitions(20_000) for row in rows):
-        shop = shops.get(cid)
-        if shop is None:
-            continue
-        known = days.get(text)
-        if known is None:
-            parsed = date.fromisoformat(str(text)[:10])
-            known = days[text] = (parsed, week_of(parsed))
-        day, order_week = known
-        if order_week < week:
-            lines = shop.weeks.get(order_week)
-            if lines is None:
-                lines = shop.weeks[order_week] = {}
-                shop.days[order_week] = day
-            elif day < shop.days[order_week]:
-                shop.days[order_week] = day
-            lines[product] = lines.get(product, 0) + qty
-        elif order_week == week:
-            shop.this_week[product] = shop.this_week.get(product, 0) + qty
+    current: tuple[int, str] | None = None
+    lines: dict[int, int] | None = None
+    for rows in conn.execute(hq).partitions(20_000):
+        for cid, text, product, qty in rows:
+            if (cid, text) != current:
+                current = (cid, text)
+                shop = shops.get(cid)
+                lines = None
+                if shop is None:
+                    continue
+                known = days.get(text)
+                if known is None:
+                    parsed = date.fromisoformat(str(text)[:10])
+                    known = days[text] = (parsed, week_of(parsed))
+                day, order_week = known
+                if order_week < week:
+                    lines = shop.weeks.get(order_week)
+                    if lines is None:
+                        lines = shop.weeks[order_week] = {}
+                        shop.days[order_week] = day
+                elif order_week == week:
+                    lines = shop.this_week
+            if lines is not None:
+                lines[product] = lines.get(product, 0) + qty
     oq = (
         select(ORDER.c.customer_id, ORDER.c.week, ORDER_LINE.c.product_id, ORDER_LINE.c.qty)
         .join(ORDER_LINE, ORDER_LINE.c.order_id == ORDER.c.id)
