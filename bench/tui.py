@@ -3,7 +3,8 @@
 Figures: app start to the login screen; sign-in (the Enter after the PIN, typed at 6 keys a second) to the
 call queue shown; `n` to the call screen painted and to the suggestion shown; keystroke to candidates updated
 (p50/p99 over phrases typed a key at a time); F5 + Enter to the order placed; the process's peak memory.
-Goals: start < 1.5 s, sign-in < 1 s, first paint of a call < 150 ms, keystroke p99 < 30 ms, memory < 300 MB.
+Goals: start < 1.5 s, sign-in < 1 s, first paint of a call < 150 ms, suggestion shown < 300 ms, keystroke p99
+< 30 ms, memory < 300 MB.
 
     .venv/bin/python bench/tui.py [--db URL]
 
@@ -187,7 +188,7 @@ async def run(url: str | None) -> None:
     print(f"(in this process, after opening the demo: {start * 1000:.0f} ms)")
     print(f"Enter on PIN to queue shown: {to_queue * 1000:7.0f} ms")
     print(f"n to the call screen painted: {first_paint * 1000:7.0f} ms (goal < 150)")
-    print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms")
+    print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms (goal < 300)")
     print(
         f"keystroke to candidates painted: p50 {statistics.median(paints) * 1000:.1f} ms, "
         f"p99 {_pct(paints, 0.99) * 1000:.1f} ms over {len(paints)} keys (goal p99 < 30)"

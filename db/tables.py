@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import Table
 
 from db.models import (
+    AppMeta,
     AuditLog,
     CallClaim,
     Customer,
@@ -24,6 +25,7 @@ from db.models import (
     User,
 )
 
+APP_META: Table = AppMeta.__table__  # type: ignore[attr-defined]
 PRODUCT: Table = Product.__table__  # type: ignore[attr-defined]
 CUSTOMER: Table = Customer.__table__  # type: ignore[attr-defined]
 HISTORY: Table = HistoryLine.__table__  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ module keeps them from disagreeing about when the centre is open or when Spring 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -174,3 +175,19 @@ def festivals(year: int) -> list[Festival]:
     if year in _MID_AUTUMN:
         days.append(Festival("中秋节", "Mid-Autumn Festival", _MID_AUTUMN[year]))
     return sorted(days, key=lambda f: f.on)
+
+
+@functools.lru_cache(maxsize=4096)
+def festival_closure(day: date) -> Festival | None:
+    """The festival the wholesaler is closed for on `day` (no order taken, nothing delivered), or None.
+
+    Spring Festival closes it from New Year's Eve to the sixth day of the new year, National Day for the
+    golden week (1–7 October): shops stock up before and order again after, which is why the weeks around a
+    festival look nothing like an ordinary week in anyone's order book.
+    """
+    festival = spring_festival(day.year)
+    if festival - timedelta(days=1) <= day <= festival + timedelta(days=6):
+        return Festival("春节", "Spring Festival", festival)
+    if day.month == 10 and day.day <= 7:
+        return Festival("国庆节", "National Day", national_day(day.year))
+    return None

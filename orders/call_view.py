@@ -7,7 +7,7 @@ history, the same for every customer of a week) is passed in by a caller that op
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -15,14 +15,14 @@ from sqlalchemy import Connection, Engine, and_, select
 from sqlmodel import col
 
 from db.models import Call
-from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE, PRODUCT
+from db.tables import CUSTOMER, HISTORY, ORDER, ORDER_LINE
 from orders.clock import now, today, week_of
 from orders.drafts import DraftLine
 from orders.quotas import WeekLimits, load_week_limits
 from orders.readback import Flag, line_flags
 from orders.settings import Settings
 from orders.suggest import Item, Season, Suggestion, suggest, usual_quantities
-from orders.suggest_data import UnknownCustomer, load_inputs
+from orders.suggest_data import UnknownCustomer, daily_index, load_inputs
 from orders.tickets import TicketRow, customer_open_tickets
 
 RECENT_ORDERS = 3
@@ -177,12 +177,15 @@ def load_call_view(
 ) -> CallView:
     """Read the customer card, the suggestion for this week and the week's limits; raises UnknownCustomer."""
     week = week_of(today(settings.zone))
+    index = daily_index(engine, week)  # computed once a week and kept: a call pays one query for it
+    if season is not None:
+        index = replace(index, season=season)
     with engine.connect() as conn:
         row = conn.execute(select(CUSTOMER).where(CUSTOMER.c.code == code)).first()
         if row is None:
             raise UnknownCustomer(f"no customer with code '{code}'")
-        inputs = load_inputs(conn, week, codes=[code], season=season)
-        names = {int(pid): str(name) for pid, name in conn.execute(select(PRODUCT.c.id, PRODUCT.c.name))}
+        inputs = load_inputs(conn, week, codes=[code], season=index.season, peers=index.peers)
+    names = {pid: item.name for pid, item in inputs.catalog.items()}
     customer = inputs.customers[0]
     shop = inputs.histories[customer.id]
     made = suggest(

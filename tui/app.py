@@ -209,7 +209,7 @@ class TelesalesApp(App[None]):
         from orders.entry import prepare as prepare_entry
         from orders.match_data import load_catalog
         from orders.matching import MatchIndex
-        from orders.suggest_data import load_catalog_items, load_season
+        from orders.suggest_data import daily_index, load_catalog_items
 
         try:
             matcher = MatchIndex.build(load_catalog(self.engine))
@@ -221,8 +221,9 @@ class TelesalesApp(App[None]):
             with self.engine.connect() as conn:
                 items = {item.code: item for item in load_catalog_items(conn).values()}
             self.post_message(CatalogLoaded(matcher, items))
-            with self.engine.connect() as conn:
-                self.post_message(SeasonLoaded(load_season(conn, week_of(today(self.settings.zone)))))
+            # the week's festival index and what similar shops buy, computed once (and kept in the database), so
+            # that opening a call costs only that shop's queries
+            self.post_message(SeasonLoaded(daily_index(self.engine, week_of(today(self.settings.zone))).season))
         except Exception as exc:  # shown as the banner; the screens fall back to what they have
             self.post_message(WorkFailed(exc, "shared"))
 

@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from rich.cells import cell_len
 
 from orders.quotas import QuotaRow, WeekLimits
 from orders.suggest import Item, Season, ShopHistory, Suggestion, suggest, weighted_median
@@ -50,20 +51,130 @@ def test_a_steady_product_is_suggested_at_its_usual_quantity_with_a_reason() -> 
     assert s.week == WEEK and s.customer == "C7"
 
 
-def test_two_cartons_every_other_week_is_one_a_week_not_two_and_not_zero() -> None:
-    shop = shop_with({YX.id: [2, 0] * 8})
-    assert qty(suggest(shop, WEEK, CATALOG), YX.code) == 1
-    shop = shop_with({YX.id: [0, 2] * 8})
-    line = next(x for x in suggest(shop, WEEK, CATALOG, lang="en").lines if x.code == YX.code)
-    assert line.qty == 1
-    assert "ordered 8 of the last 16 times" in line.reason
+def test_two_cartons_every_other_week_are_suggested_when_due_and_not_the_week_after() -> None:
+    shop = shop_with({YX.id: [2, 0] * 8})  # left out last week: due now
+    line = next(x for x in suggest(shop, WEEK, CATALOG).lines if x.code == YX.code)
+    assert line.qty == 2
+    assert line.reason == "约每2次订货订一次,每次2条,这次该订了"
+    shop = shop_with({YX.id: [0, 2] * 8})  # taken last week: not due
+    assert qty(suggest(shop, WEEK, CATALOG, lang="en"), YX.code) is None
+
+
+def test_a_lot_every_third_order_comes_round_on_the_third() -> None:
+    for since, expected in ((1, None), (2, None), (3, 4)):
+        series = [4, 0, 0] * 6
+        shop = shop_with({YX.id: series[: len(series) - 3 + since]})  # last ordered `since` orders ago
+        assert qty(suggest(shop, WEEK, CATALOG), YX.code) == expected, since
 
 
 def test_a_product_the_shop_stopped_ordering_is_not_suggested() -> None:
     shop = shop_with({YX.id: [4] * 10 + [0] * 4})
     assert qty(suggest(shop, WEEK, CATALOG), YX.code) is None
-    shop = shop_with({YX.id: [4] * 10 + [0] * 3})  # three weeks out: still a product of this shop
-    assert qty(suggest(shop, WEEK, CATALOG), YX.code) in (2, 3)  # at its lately lower rate
+    shop = shop_with({YX.id: [4] * 10 + [0] * 3})  # never left out before, now three times running
+    assert qty(suggest(shop, WEEK, CATALOG), YX.code) is None
+    # a shop that now and then leaves it out for three orders still has it
+    shop = shop_with({YX.id: [4, 4, 0, 0, 0, 4, 4, 4, 0, 0, 0, 4, 4, 0, 0, 0, 4, 4, 4, 0, 0, 0]})
+    assert qty(suggest(shop, WEEK, CATALOG), YX.code) == 4
+
+
+def test_a_product_taken_up_lately_is_suggested_at_once() -> None:
+    shop = shop_with({YX.id: [0] * 14 + [3, 3]})
+    line = next(x for x in suggest(shop, WEEK, CATALOG).lines if x.code == YX.code)
+    assert line.qty == 3
+
+
+def _skipping_shop(skipped: list[int], catch_up: float = 1.0) -> ShopHistory:
+    """A shop that orders 4 cartons of 玉溪 a week and, after the weeks it skips, makes them up by `catch_up`."""
+    shop = ShopHistory(customer_id=7, code="C7", tier=10)
+    owed = 0
+    for k in range(20, 0, -1):
+        monday = WEEK - timedelta(weeks=k)
+        if k in skipped:
+            owed += 1
+            continue
+        shop.weeks[monday] = {YX.id: round(4 * (1 + catch_up * owed)), BS.id: round(5 * (1 + catch_up * owed))}
+        owed = 0
+    return shop
+
+
+def test_a_shop_that_skipped_last_week_gets_its_catch_up() -> None:
+    shop = _skipping_shop([15, 11, 6, 1])  # it makes up a skipped week in full; last week it skipped
+    line = next(x for x in suggest(shop, WEEK, CATALOG).lines if x.code == YX.code)
+    assert line.qty == 7  # 4 and most of last week's 4: the share is shrunk towards a half after three skips
+    assert "上周没订货,这次补上一些" in line.reason
+    assert line.brief == "补上周·7条"
+    en = next(x for x in suggest(shop, WEEK, CATALOG, lang="en").lines if x.code == YX.code)
+    assert "no order last week" in en.reason
+    # a shop that never made up its three skips gets about its usual 4 (a fifth of a week from the prior)
+    shop = _skipping_shop([15, 11, 6, 1], catch_up=0.0)
+    line = next(x for x in suggest(shop, WEEK, CATALOG).lines if x.code == YX.code)
+    assert line.qty in (4, 5) and "补" not in line.reason
+
+
+def test_a_week_the_wholesaler_was_closed_is_not_a_skipped_week() -> None:
+    after_national_day = date(2026, 10, 12)  # the Monday order day of 5 October fell in the closure
+    shop = _skipping_shop([15, 11, 6])
+    shop.weeks = {w - (WEEK - after_national_day): lines for w, lines in shop.weeks.items()}
+    del shop.weeks[date(2026, 10, 5)]
+    assert qty(suggest(shop, after_national_day, CATALOG), YX.code) == 4
+
+
+def test_a_growing_shop_is_suggested_more_than_its_half_year_median() -> None:
+    growing = [round(3 * 1.04**k) for k in range(20)]  # 3 cartons growing 4 % a week to 6
+    shop = shop_with({YX.id: growing, BS.id: growing})
+    got = qty(suggest(shop, WEEK, CATALOG), YX.code)
+    assert got is not None and got >= growing[-1]
+    falling = list(reversed(growing))
+    got = qty(suggest(shop_with({YX.id: falling, BS.id: falling}), WEEK, CATALOG), YX.code)
+    assert got is not None and got <= falling[-1]
+
+
+def test_a_shop_at_its_quota_every_week_is_suggested_this_weeks_whole_quota_never_more() -> None:
+    shop = shop_with({RZH.id: [2] * 12})
+    shop.caps = {w: {RZH.id: 2} for w in shop.weeks}  # the quota was 2: it took 2, it wanted more
+    s = suggest(shop, WEEK, CATALOG, limits=limits_with(quota=3))
+    line = next(x for x in s.lines if x.code == RZH.code)
+    assert line.qty == 3  # this week's quota is 3
+    assert line.reason.startswith("近12次订货订过12次,多数订满限量") and line.brief.startswith("回回订满")
+    s = suggest(shop, WEEK, CATALOG, limits=limits_with(quota=3, used=2))
+    assert qty(s, RZH.code) == 1  # what is left of the quota
+    shop.caps = {}  # without the quota history, 2 a week is just 2
+    assert qty(suggest(shop, WEEK, CATALOG, limits=limits_with(quota=3)), RZH.code) == 2
+
+
+def test_last_years_national_day_rush_lifts_the_same_days_this_year() -> None:
+    totals: dict[date, int] = {}
+    lines: dict[date, int] = {}
+    for k in range(1, 70):
+        monday = date(2026, 9, 21) - timedelta(weeks=k)
+        totals[monday], lines[monday] = 1000, 500
+    before_last_year = date(2025, 9, 22)  # the Monday before last year's National Day week
+    totals[before_last_year] = 1600
+    season = Season(totals=totals, orders=lines)
+    assert season.comparable(date(2026, 9, 21)) == before_last_year
+    shop = shop_with({YX.id: [5] * 12})
+    shop.weeks = {w - (WEEK - date(2026, 9, 21)): lines_ for w, lines_ in shop.weeks.items()}
+    line = next(x for x in suggest(shop, date(2026, 9, 21), CATALOG, season=season).lines if x.code == YX.code)
+    assert line.qty == 8
+    assert line.reason.endswith(";去年同期各店多订约60%")
+
+
+def test_every_brief_fits_sixteen_cells_and_every_reason_reads_out() -> None:
+    shops = [
+        shop_with({YX.id: [3] * 12, RZH.id: [5] * 12}),
+        shop_with({YX.id: [2, 0] * 8, RZH.id: [2] * 16}),
+        _skipping_shop([15, 11, 6, 1]),
+        shop_with({YX.id: [round(3 * 1.05**k) for k in range(20)]}),
+    ]
+    shops[0].this_week = {YX.id: 1}
+    shops[1].caps = {w: {RZH.id: 2} for w in shops[1].weeks}
+    for shop in shops:
+        for lang in ("zh", "en"):
+            for limits in (None, limits_with(quota=2), limits_with(quota=4, used=4)):
+                s = suggest(shop, WEEK, CATALOG, limits=limits, lang=lang)  # type: ignore[arg-type]
+                for item in [*s.lines, *s.short]:
+                    assert item.brief and cell_len(item.brief) <= 16, item.brief
+                    assert len(item.reason) > len(item.brief)
 
 
 def test_the_suggestion_follows_a_rising_trend() -> None:

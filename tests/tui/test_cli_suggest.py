@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from db.tables import PRODUCT, SUPPLY_USAGE
+from db.tables import APP_META, PRODUCT, SUPPLY_USAGE
 from orders.clock import week_of
 from tests.conftest import run_cli
 
@@ -81,7 +81,8 @@ def test_contract_shape_with_quota_respected_and_a_substitute(url: str) -> None:
     assert str(lines["901002"]["reason"]).startswith("中华(软)本周限量2条,已按限量建议2条;同价位可选")
     subs = [line for line in lines.values() if line.get("kind") == "substitute"]
     assert len(subs) == 1 and subs[0]["qty"] == 3 and subs[0]["replaces"] == "901002"
-    assert lines["910001"]["qty"] == 1  # 2 cartons every other week
+    assert lines["910001"]["qty"] == 2  # 2 cartons every other week, left out last week: due this week
+    assert lines["910001"]["reason"] == "约每2次订货订一次,每次2条,这次该订了"
 
 
 def test_supply_already_taken_by_other_shops_caps_the_line(url: str, engine: Engine) -> None:
@@ -130,7 +131,9 @@ def test_all_prints_one_object_a_line_for_the_weeks_active_customers(url: str) -
 def test_another_week_is_named_by_its_monday(url: str) -> None:
     out = suggest_json(url, "C2", "--week", "2026-12-03")
     assert out["week"] == str(week_of(date(2026, 12, 3)))
-    assert lines_of(out)["904001"]["qty"] == 10
+    line = lines_of(out)["904001"]
+    # 10 a week, and nothing ordered the week before: half of that week made up (a shop never seen to skip)
+    assert line["qty"] == 15 and "上周没订货" in str(line["reason"])
 
 
 @pytest.mark.parametrize(
@@ -154,3 +157,28 @@ def test_unknown_customer_as_json(url: str) -> None:
     result = run_cli("--db", url, "suggest", "NOPE", "--json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {"error": "unknown_customer", "message": "no customer with code 'NOPE'"}
+
+
+def test_the_weeks_shared_index_is_computed_once_and_kept_until_the_history_changes(
+    url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orders.suggest_data as suggest_data
+
+    first = suggest_json(url, "C1")
+    with engine.connect() as conn:
+        kept = conn.execute(select(APP_META.c.value).where(APP_META.c.key == suggest_data.INDEX_KEY)).scalar()
+    assert kept and '"stamp"' in kept
+
+    def scan(*_args: object) -> None:
+        raise AssertionError("the history was scanned again")
+
+    suggest_data._INDEXES.clear()  # as a new process: only the database remembers
+    monkeypatch.setattr(suggest_data, "load_season", scan)
+    assert suggest_json(url, "C1") == first
+
+    (tmp_path / "more.csv").write_text(
+        f"customer_code,order_date,product_code,qty\nC3,{WEEK - timedelta(days=1)},902002,1\n", encoding="utf-8"
+    )
+    assert run_cli("--db", url, "import", "history", str(tmp_path / "more.csv")).exit_code == 0
+    with pytest.raises(AssertionError, match="scanned again"):
+        suggest_data.daily_index(engine, WEEK)  # the history changed: the index is computed afresh

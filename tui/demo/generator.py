@@ -1,18 +1,44 @@
 """The demo database: a believable 长沙 call centre, built from a seed so anyone can replay the same day.
 
 Everything is derived from `orders.clock.today()`, so `TELESALES_NOW` replays a demo exactly; history ends with
-last week and quotas cover last week, this week and next. Rows go in through SQLAlchemy Core in batches inside
-one write transaction: a build that fails half-way leaves nothing behind, and the `app_meta` row that marks a
-complete demo is written last. History is generated customer by customer and flushed in batches, so the large
-demo never holds its millions of lines in memory.
+last week and quotas cover every week of the history, this week and next. Rows go in through SQLAlchemy Core in
+batches inside one write transaction: a build that fails half-way leaves nothing behind, and the `app_meta` row
+that marks a complete demo is written last. History is generated customer by customer and flushed in batches,
+so the large demo never holds its millions of lines in memory.
+
+How a shop's order book is drawn (so that a back-test can tell a good suggestion from a naive one, the way
+real order books do):
+- *Basket.* Each shop carries 4–24 products, bigger shops more and dearer ones; a product's usual weekly
+  cartons fall off with its rank in the basket. A product the shop sells less than about a carton a week is
+  *intermittent*: the shop keeps a few cartons on the shelf, sells them down week by week and orders a lot
+  of 2–4 weeks' sales when the shelf runs low, so the product turns up every few weeks, not every week.
+- *Skipped weeks.* A shop misses some order days (away, busy, enough stock); its next order carries part of
+  the missed week's sales (50–100 %, a habit of the shop): the "order for two" the trade knows. A falling
+  shop misses more and more of its last eight weeks and does not catch up.
+- *Trend.* About a quarter of the shops grow or shrink by 1–2.5 % a week from some point in the last half
+  year (a competitor opened, a road reopened).
+- *Habits change.* Some shops take up a product they never carried (from then on it is in the basket) and
+  some drop one they used to take (from then on it is gone).
+- *Festivals.* The wholesaler is closed from Spring Festival eve to its sixth day and for the National Day
+  golden week (`orders.calendar.festival_closure`): an order day that falls in a closure has no order. The
+  weeks before are the busiest (gifts and stocking up, dear brands most: `holiday_uplift`); the two weeks
+  after Spring Festival are quiet, the shelves still full.
+- *Tight brands.* The eight 紧俏 brands have a quota per tier band that changes a little from week to week
+  (plentiful weeks +1, short weeks -1, more before Spring Festival); many shops want more than the quota, so
+  the recorded orders sit at the limit and understate what was wanted. The quota rows of every history week
+  are written, so a back-test knows what capped each order.
+- *Noise.* Quantities vary ±25 % around the usual, rounded at random, and 8 % of the time a regular product
+  is left out of an order.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import math
 import random
+import statistics
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -40,7 +66,7 @@ from db.models import (
     TicketEvent,
     User,
 )
-from orders.calendar import national_day, spring_festival
+from orders.calendar import festival_closure, national_day, spring_festival
 from orders.clock import now, today, week_of
 from orders.policy import allow_fixed_clock
 from orders.summary import META_KEY, DemoMeta, read_meta
@@ -288,6 +314,7 @@ POPULAR: dict[str, float] = {
 }
 BRAND_BOOST = {"芙蓉王": 2.0, "白沙": 2.0}
 DISCONTINUED_WEEKS_AGO = 9  # the old editions were replaced by their successors this many weeks ago
+INTERMITTENT_BELOW = 1.2  # usual cartons a week under which a shop orders a product in lots, every few weeks
 
 # Complaint wording as retailers say it; {brand} is one of the shop's usual products.
 TICKET_TEXTS: dict[str, tuple[str, ...]] = {
@@ -376,7 +403,7 @@ class DemoSize:
 
 SIZES: dict[str, DemoSize] = {
     "small": DemoSize("small", customers=200, weeks=30, tickets=12),
-    "large": DemoSize("large", customers=5_000, weeks=52, tickets=60),
+    "large": DemoSize("large", customers=5_000, weeks=64, tickets=60),  # 64: last year's National Day too
 }
 
 
@@ -499,8 +526,15 @@ class Shop:
     skip: float = 0.08
     falling: bool = False
     top_up: float = 0.0
+    carry: float = 0.8  # share of a skipped week's sales the next order makes up
+    trend: float = 0.0  # weekly growth (log) of the shop's sales from `trend_from` (weeks before today) on
+    trend_from: int = 0
+    dropped: tuple[int, int] | None = None  # (product index, weeks before today it was last taken)
+    taken_up: tuple[int, float, int] | None = None  # (product index, usual cartons, weeks before today it began)
+    lots: dict[int, int] = field(default_factory=dict)  # intermittent product index -> weeks of sales a lot covers
 
 
+@functools.lru_cache(maxsize=4096)
 def quota_for(code: str, tier: int) -> int | None:
     """The tier-rule quota of a tight product, or None for a product without quota."""
     bands = TIGHT.get(code)
@@ -665,14 +699,42 @@ def _basket(rng: random.Random, shop: Shop, catalog: list[CatalogRow], weights: 
     for rank, i in enumerate(chosen):
         usual = max(1.0, weekly * shares[rank] / total_share)
         quota = quota_for(catalog[i].code, shop.tier)
-        if quota is not None:
-            usual = min(usual, float(quota))
+        if quota is not None:  # many shops want more of a tight brand than they may order
+            usual = min(usual, quota * rng.uniform(0.8, 2.0))
         shop.basket.append((i, usual))
+        if usual < INTERMITTENT_BELOW:
+            shop.lots[i] = rng.choice((2, 3, 3, 4))
 
 
-def _habits(rng: random.Random, shop: Shop, month: int, brands: list[str], new_names: list[str]) -> None:
+def _habits(
+    rng: random.Random,
+    shop: Shop,
+    month: int,
+    brands: list[str],
+    new_names: list[str],
+    weeks: int,
+    cumulative: list[float],
+    catalog: list[CatalogRow],
+) -> None:
+    """Skips and catch-up, trend, a product taken up or dropped, top-ups, notes: see the module docstring."""
     shop.skip = rng.choice((0.02, 0.05, 0.08, 0.12, 0.18))
+    shop.carry = rng.uniform(0.5, 1.0)
     shop.falling = rng.random() < 0.08
+    if rng.random() < 0.25:
+        shop.trend = rng.choice((-1, 1)) * rng.uniform(0.01, 0.025)
+        shop.trend_from = rng.randint(8, min(30, max(9, weeks - 2)))
+    if len(shop.basket) > 3 and rng.random() < 0.25:
+        index, _usual = shop.basket[rng.randrange(1, len(shop.basket))]
+        shop.dropped = (index, rng.randint(3, min(26, max(4, weeks - 4))))
+    if rng.random() < 0.25:
+        carried = {i for i, _u in shop.basket}
+        for _attempt in range(10):
+            index = _weighted_index(rng, cumulative)
+            row = catalog[index]
+            if index not in carried and row.status == "active" and not row.new and row.code not in TIGHT:
+                usual = statistics.median(u for _i, u in shop.basket) * rng.uniform(0.5, 1.2)
+                shop.taken_up = (index, max(1.0, usual), rng.randint(3, min(26, max(4, weeks - 4))))
+                break
     shop.top_up = 0.08 if shop.tier >= 15 and rng.random() < 0.3 else 0.0
     shop.active = rng.random() >= 0.01
     if rng.random() < 0.12:
@@ -691,40 +753,66 @@ def _history_rows(
     catalog: list[CatalogRow],
     product_ids: list[int],
     successor_index: dict[int, int],
+    quota_bumps: dict[tuple[str, date], int],
 ) -> Iterator[dict[str, Any]]:
-    """One shop's past orders, week by week: the usual basket with noise, skipped weeks and holiday peaks.
+    """One shop's past orders, week by week, as the module docstring tells.
 
-    The first and one of the last four weeks always have an order, so every customer's history spans the
-    whole period; a falling customer orders in fewer and fewer of the last eight weeks.
+    The first and one of the last four weeks always have an order (whatever the calendar), so every customer's
+    history spans the whole period; a falling customer orders in fewer and fewer of the last eight weeks.
     """
     n = len(weeks)
     forced_late = n - 1 - rng.randrange(min(4, n))
+    basket = list(shop.basket)
+    if shop.taken_up is not None:
+        basket.append(shop.taken_up[:2])
+    shelf = {i: rng.uniform(0, shop.lots[i] * usual) for i, usual in basket if i in shop.lots}
+    missed = 0  # order days skipped since the last order (not counting closures, stocked up for)
     for w, monday in enumerate(weeks):
         weeks_ago = n - w
         forced = w in (0, forced_late)
-        skip = shop.skip
-        if shop.falling and weeks_ago <= 8:
-            skip = 0.45 + 0.06 * (8 - weeks_ago)
-        if not forced and rng.random() < skip:
-            continue
+        volume = math.exp(shop.trend * max(0, shop.trend_from - weeks_ago)) if shop.trend else 1.0
+        volume = min(2.0, max(0.5, volume))
+        uplift = _week_uplift(monday)
+        for i, usual in basket:  # the shelf of intermittent products sells down whether or not the shop orders
+            if i in shelf:
+                shelf[i] -= usual * volume * uplift * max(0.2, rng.gauss(1.0, 0.3))
         day_offset = shop.weekday - 1
         if rng.random() < 0.04:
             day_offset = max(0, min(5, day_offset + rng.choice((-1, 1))))
         order_date = monday + timedelta(days=day_offset)
-        uplift = holiday_uplift(monday)
+        falling = shop.falling and weeks_ago <= 8
+        skip = 0.45 + 0.06 * (8 - weeks_ago) if falling else shop.skip
+        if not forced and _closed(order_date):
+            continue
+        if not forced and rng.random() < skip:
+            missed = 0 if falling else min(3, missed + 1)
+            continue
+        cover = 1.0 + shop.carry * missed
+        missed = 0
         seen: dict[int, int] = {}
-        for index, usual in shop.basket:
-            if rng.random() < 0.12:
+        for index, usual in basket:
+            if shop.dropped is not None and index == shop.dropped[0] and weeks_ago <= shop.dropped[1]:
                 continue
+            if shop.taken_up is not None and index == shop.taken_up[0] and weeks_ago > shop.taken_up[2]:
+                continue
+            if index in shelf:
+                if shelf[index] >= usual * volume:
+                    continue
+                lot = max(1, round(shop.lots[index] * usual * volume * uplift))
+                shelf[index] += lot
+                qty = lot
+            else:
+                if rng.random() < 0.08:
+                    continue
+                factor = uplift * (1.15 if uplift > 1 and catalog[index].price_band == 1 else 1.0)
+                qty = int(usual * volume * cover * factor * max(0.3, rng.gauss(1.0, 0.25)) + rng.random())
             if index in successor_index and weeks_ago <= DISCONTINUED_WEEKS_AGO:
                 index = successor_index[index]
             if index in seen:
                 continue
-            factor = uplift * (1.15 if uplift > 1 and catalog[index].price_band == 1 else 1.0)
-            qty = int(usual * factor * max(0.3, rng.gauss(1.0, 0.25)) + rng.random())
             quota = quota_for(catalog[index].code, shop.tier)
             if quota is not None:
-                qty = min(qty, quota)
+                qty = min(qty, max(1, quota + quota_bumps.get((catalog[index].code, monday), 0)))
             if qty > 0:
                 seen[index] = qty
         if forced and not seen:
@@ -734,6 +822,8 @@ def _history_rows(
             yield {"customer_id": customer_id, "order_date": order_date, "product_id": product_ids[index], "qty": qty}
         if shop.top_up and rng.random() < shop.top_up and day_offset < 4:
             top_date = order_date + timedelta(days=2)
+            if _closed(top_date):
+                continue
             for index, usual in shop.basket[:2]:
                 if catalog[index].code in TIGHT or catalog[index].status != "active":
                     continue
@@ -743,6 +833,39 @@ def _history_rows(
                     "product_id": product_ids[index],
                     "qty": max(1, int(usual / 3)),
                 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _week_uplift(week: date) -> float:
+    """The festival rush and lull of a week, computed once per week for all the shops."""
+    return holiday_uplift(week) * after_festival(week)
+
+
+@functools.lru_cache(maxsize=8192)
+def _closed(day: date) -> bool:
+    return festival_closure(day) is not None
+
+
+def after_festival(week: date) -> float:
+    """How much less shops order in the two weeks after the Spring Festival week: the shelves are still full."""
+    festival_week = week_of(spring_festival(week.year))
+    weeks_after = (week - festival_week).days // 7
+    return {1: 0.7, 2: 0.85}.get(weeks_after, 1.0)
+
+
+def quota_bumps(rng: random.Random, weeks: list[date]) -> dict[tuple[str, date], int]:
+    """Each history week's change to the tight brands' tier quotas: supply is planned week by week, so a
+    plentiful week allows a carton more and a short one a carton less; the weeks before Spring Festival more."""
+    bumps: dict[tuple[str, date], int] = {}
+    for week in weeks:
+        for code in TIGHT:
+            draw = rng.random()
+            bump = 1 if draw < 0.2 else -1 if draw > 0.9 else 0
+            if holiday_uplift(week) >= 1.6:
+                bump += 1
+            if bump:
+                bumps[(code, week)] = bump
+    return bumps
 
 
 # --------------------------------------------------------------------------------------------------- build
@@ -872,9 +995,10 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
 
     # customers
     shops = make_shops(rng, size, takers)
+    weight_cum = _cumulative(weights)
     for shop in shops:
         _basket(rng, shop, catalog, weights)
-        _habits(rng, shop, (day.month % 12) + 1, brands_for_notes, new_names)
+        _habits(rng, shop, (day.month % 12) + 1, brands_for_notes, new_names, size.weeks, weight_cum, catalog)
     total = len(shops)
     progress("customers", 0, total)
     rows: list[dict[str, Any]] = []
@@ -903,10 +1027,11 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
 
     # history, streamed
     weeks = [this_week - timedelta(weeks=n) for n in range(size.weeks, 0, -1)]
+    bumps = quota_bumps(rng, weeks[:-1])  # last week's quota is the tier rule, as this week's and next
     progress("history", 0, total)
     for done, shop in enumerate(shops, 1):
         rows.extend(
-            _history_rows(rng, shop, int(customer_ids[shop.code]), weeks, catalog, product_ids, successor_index)
+            _history_rows(rng, shop, int(customer_ids[shop.code]), weeks, catalog, product_ids, successor_index, bumps)
         )
         if len(rows) >= BATCH:
             _flush(conn, HistoryLine, rows)
@@ -960,6 +1085,21 @@ def _build(conn: Connection, zone: ZoneInfo, *, size: DemoSize, seed: int, progr
                     "max_qty": (quota_for("901001", shop.tier) or 1) + 3,
                 }
             )
+    for week in weeks[:-1]:  # what capped each week of the history
+        for index in tight_indices:
+            code = catalog[index].code
+            bump = bumps.get((code, week), 0)
+            for (lo, hi), qty in zip(TIER_BANDS, TIGHT[code], strict=True):
+                quota_rows.append(
+                    {
+                        "week": week,
+                        "product_id": product_ids[index],
+                        "tier_from": lo,
+                        "tier_to": hi,
+                        "customer_id": None,
+                        "max_qty": max(1, qty + bump),
+                    }
+                )
     conn.execute(insert(Quota), quota_rows)
     conn.execute(insert(Supply), supply_rows)
 
