@@ -366,6 +366,9 @@ ONE: dict[str, str] = {
     "draft.total": "Total {cartons} carton {amount}",
     "call.past": "{cartons} carton",
     "call.placed": "Order #{id} placed, {cartons} carton",
+    "ret.assigned": "{n} shop given to {login}",
+    "assign.title": "Give {n} shop to another order taker",
+    "users.title": "{n} login · {locked} locked · {disabled} disabled",
 }
 
 

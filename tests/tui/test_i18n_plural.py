@@ -27,6 +27,9 @@ def test_one_takes_the_singular_in_english(english: None) -> None:
     assert i18n.t("call.taken", n=1) == "Took 1 suggested line"
     assert i18n.t("draft.total", cartons=1, amount="¥9.00") == "Total 1 carton ¥9.00"
     assert i18n.t("draft.total", cartons=0, amount="¥0.00") == "Total 0 cartons ¥0.00"
+    assert i18n.t("assign.title", n=1) == "Give 1 shop to another order taker"
+    assert i18n.t("assign.title", n=3) == "Give 3 shops to another order taker"
+    assert i18n.t("users.title", n=1, locked=0, disabled=0) == "1 login · 0 locked · 0 disabled"
     assert all(key in i18n.MESSAGES for key in i18n.ONE)  # a singular for a key that exists
 
 
