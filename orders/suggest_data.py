@@ -370,6 +370,9 @@ def suggestions(
 ) -> list[Suggestion]:
     """Suggestions for the week containing `week` (default: this week), for `codes` or every active customer."""
     monday = week_of(week or today(settings.zone))
+    if codes is not None:  # an unknown code is refused before the week's index is computed and kept
+        with engine.connect() as conn:
+            _customers(conn, codes, None)
     index = daily_index(engine, monday)
     with engine.connect() as conn:
         inputs = load_inputs(conn, monday, codes=codes, weekday=weekday, season=index.season, peers=index.peers)

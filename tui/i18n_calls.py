@@ -58,6 +58,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "note.kept": ("备注已记下,结束通话时一起保存", "Note kept; it is saved with the call's outcome"),
     "note.cleared": ("备注已清除", "Note cleared"),
     # read-back variants
+    "key.amend_place": ("修改订单", "Amend order"),
+    "key.amend_place.tip": ("客户确认后用这份草稿替换原订单", "Replace the order with this draft once the customer agrees"),
+    "readback.amend_hint": ("客户确认无误后按 Enter 修改订单;Esc 返回修改", "Enter amends the order once the customer agrees; Esc goes back"),
     "readback.amend_title": (
         "修改订单 #{id}:逐行复述给客户听(Enter 修改)",
         "Amend order #{id}: read each line back (Enter amends)",

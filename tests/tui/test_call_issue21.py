@@ -154,6 +154,9 @@ async def test_a_shop_that_ordered_says_so_amends_that_order_and_a_second_order_
         await pilot.press("f5")
         await pilot.pause()
         assert f"修改订单 #{first.order_id}" in plain(app.screen.query_one(".title", Static).content)
+        # the footer and the hint say what Enter does here: it amends, it does not place a new order
+        assert "Enter 修改订单" in plain(app.screen.query_one("#readback-status", Static).content)
+        assert app.screen.active_bindings["enter"].binding.description == "修改订单"
         await pilot.press("enter")
         await settle(pilot, lambda: isinstance(app.screen, CallScreen) and bool(call.placed))
         with demo_engine.connect() as conn:

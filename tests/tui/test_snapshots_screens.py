@@ -230,12 +230,28 @@ def steady(steps: Steps) -> Steps:
     picture is taken."""
 
     async def run(pilot: Any) -> None:
-        from textual.widgets import Input
+        from textual.widgets import DataTable, Input
 
         await steps(pilot)
         for screen in pilot.app.screen_stack:
             for box in screen.query(Input):
                 box.cursor_blink = False
+        # a table sizes its columns to new rows when its message queue is idle, which a loaded machine may not
+        # reach before the picture: wait until no table has rows or cells left to measure, then for the repaint
+        # (a screen may fill its table again when a second load lands: settled means three quiet looks in a row)
+        quiet = 0
+        for _ in range(100):
+            await pilot.app.workers.wait_for_complete()
+            tables = list(pilot.app.screen.query(DataTable))
+            busy = any(t._require_update_dimensions or t._updated_cells or t._new_rows for t in tables)
+            quiet = 0 if busy else quiet + 1
+            if quiet >= 3:
+                break
+            await pilot.pause(0.05)
+        for table in pilot.app.screen.query(DataTable):  # lines drawn before the last sizing are kept in a cache
+            table._clear_caches()
+            table.refresh()
+        await pilot.pause()
         await pilot.pause()
 
     return run

@@ -6,6 +6,7 @@ parses arguments and prints.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any, Literal, cast
 
 import typer
@@ -78,6 +79,8 @@ def suggest_cmd(
         order_day = parse_date(day, "--day", message=BAD_DATE, kind="bad_date")
         if order_day is not None and monday is None:
             monday = order_day
+        if order_day is not None and not monday <= order_day < monday + timedelta(days=7):
+            raise CliError("--day must fall in the week given by --week")  # before the database is touched
         unknown: Refusals = {UnknownCustomer: lambda exc: CliError(str(exc), kind="unknown_customer")}
         with database(state, unknown) as engine:
             made = suggestions(
@@ -88,8 +91,6 @@ def suggest_cmd(
                 weekday=order_day.isoweekday() if order_day is not None else None,
                 lang=language,
             )
-        if order_day is not None and made and made[0].week.isoformat() > order_day.isoformat():
-            raise CliError("--day must fall in the week given by --week")
         for s in made:
             if json_out:
                 emit_json(as_json(s))

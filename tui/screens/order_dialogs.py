@@ -101,6 +101,11 @@ def _without(view: CallView | None, order: PlacedOrder) -> CallView | None:
 class AmendReadback(ReadbackScreen):
     """The read-back of an amend: says which order it changes, and Enter amends it instead of placing."""
 
+    BINDINGS = [  # noqa: RUF012  Enter says what it does here: the footer must not offer to place a new order
+        bind("enter", "place", "amend_place", id="readback.place", display="Enter"),
+        bind("escape", "back", "back_draft", id="readback.back"),
+    ]
+
     def __init__(self, code: str, draft: Draft, view: CallView | None, order: PlacedOrder) -> None:
         super().__init__(code, draft, _without(view, order))
         self.order = order
@@ -108,6 +113,7 @@ class AmendReadback(ReadbackScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(".title", Static).update(Text(t("readback.amend_title", id=self.order.order_id)))
+        self.query_one("#readback-status", Static).update(Text(t("readback.amend_hint"), style="dim"))
 
     @db_worker("place")
     def place(self) -> None:
