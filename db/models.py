@@ -461,3 +461,19 @@ class PolicySetting(SQLModel, table=True):
     value: str = Field(sa_type=Text)
     updated_at: datetime = Field(sa_column=_utc())
     updated_by: str = Field(max_length=64)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Wrong attempts at a login name that does not exist. Counted and locked by the same rule as `app_user`'s
+    `failed_attempts`/`locked_until`, so that after a few tries an unknown name answers "locked" just like a
+    real one and guessing cannot tell which operator IDs exist. Junk names must not grow it without end:
+    `orders.users` deletes rows whose lock has ended and, past a cap, the longest idle ones; `last_failed_at`
+    orders them for that."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (CheckConstraint("failures >= 0", name="ck_login_failure_failures"),)
+
+    login: str = Field(primary_key=True, max_length=32)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_failed_at: datetime = Field(sa_column=_utc(index=True))

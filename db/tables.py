@@ -14,6 +14,7 @@ from db.models import (
     CallClaim,
     Customer,
     HistoryLine,
+    LoginFailure,
     MatchPick,
     Order,
     OrderLine,
@@ -39,3 +40,4 @@ QUOTA_USAGE: Table = QuotaUsage.__table__  # type: ignore[attr-defined]
 SUPPLY_USAGE: Table = SupplyUsage.__table__  # type: ignore[attr-defined]
 USER: Table = User.__table__  # type: ignore[attr-defined]
 CALL_CLAIM: Table = CallClaim.__table__  # type: ignore[attr-defined]
+LOGIN_FAILURE: Table = LoginFailure.__table__  # type: ignore[attr-defined]

@@ -26,11 +26,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, case, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
 from sqlmodel import col
 
 from db.engine import write_transaction
-from db.models import ROLES, AuditLog, User
+from db.models import ROLES, AuditLog, LoginFailure, User
 from orders.clock import now
 from orders.settings import Settings
 from orders.text_checks import MAX_LOGIN, shown
@@ -89,6 +89,12 @@ class SignedIn:
 BAD_CREDENTIALS = "unknown operator ID or wrong PIN"
 # Checked against when the login does not exist, so an unknown login costs the same scrypt time as a real one.
 _DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+# Unknown login names kept in `login_failure` at most: past it the longest idle rows go, so guessing junk names
+# cannot grow the table without end (each row costs the guesser a ~50 ms KDF, so filling it takes minutes).
+MAX_UNKNOWN_LOGINS = 10_000
+# PostgreSQL advisory-lock namespace (issue 17) under which unknown-name counting runs one at a time, so the
+# insert of a new name, the pruning and the cap never race; it is a few statements, the KDF runs before it.
+_UNKNOWN_LOGINS_LOCK = 17
 
 
 def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
@@ -356,8 +362,10 @@ def authenticate(engine: Engine, settings: Settings, login: str, pin: str) -> Si
     write lock for it), so the verdict is decided afterwards, in one transaction that re-reads the row under
     the write lock (a row lock on PostgreSQL): a lock set by a parallel wrong attempt while this PIN was being
     hashed still refuses it, and parallel wrong attempts all count. The KDF runs on every path (an unknown
-    login checks a dummy hash, a locked one its own), so the answer's timing does not tell them apart. An
-    inactive login is reported only once the PIN is right, so its existence is not given away either.
+    login checks a dummy hash, a locked one its own), so the answer's timing does not tell them apart. Wrong
+    attempts at an unknown name are counted and locked by the same rule (`_count_unknown`), so "locked" does
+    not tell them apart either. An inactive login is reported only once the PIN is right, so its existence is
+    not given away either.
     """
     at = now()
     user = None
@@ -366,6 +374,8 @@ def authenticate(engine: Engine, settings: Settings, login: str, pin: str) -> Si
             user = conn.execute(select(col(User.id), col(User.pin_hash)).where(col(User.login) == login)).first()
     if user is None:
         verify_pin(pin, _DUMMY_HASH)
+        if 0 < len(login) <= MAX_LOGIN:  # the same bound as the lookup: longer text never reaches the database
+            _count_unknown(engine, settings, login, at)
         raise LoginError(BAD_CREDENTIALS, kind="bad_credentials")
     user_id, pin_hash = user
     pin_ok = verify_pin(pin, pin_hash)
@@ -411,6 +421,62 @@ def authenticate(engine: Engine, settings: Settings, login: str, pin: str) -> Si
     if lock is not None:
         raise LoginError(_locked_message(login, lock, settings), kind="locked", locked_until=lock)
     raise LoginError(BAD_CREDENTIALS, kind="bad_credentials")
+
+
+def _count_unknown(engine: Engine, settings: Settings, login: str, at: datetime) -> None:
+    """Count a wrong attempt at a login name that does not exist, by the rule `authenticate` applies to a real
+    one: the same count, lock, minutes and message, so "locked" after `login_max_attempts` tries no longer
+    tells a real login from an invented one. Returns when the attempt is only counted (the caller answers
+    "wrong PIN"); raises `LoginError` "locked" when the name is locked or this attempt locks it.
+
+    Runs after the KDF, in one write transaction that reads and writes the row (serialised by SQLite's write
+    lock, on PostgreSQL by an advisory lock, since a new name has no row to lock yet). Rows whose lock has
+    ended are deleted on the way: after a lock the count starts again, which is what no row means. Past
+    `MAX_UNKNOWN_LOGINS` rows the longest idle are dropped. The lock is audited as for a real login, marked
+    `unknown_login`, so a lead sees the guessing.
+    """
+    lock: datetime | None = None
+    with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(_UNKNOWN_LOGINS_LOCK, 0)))
+        conn.execute(delete(LoginFailure).where(col(LoginFailure.locked_until) <= at))
+        row = conn.execute(
+            select(col(LoginFailure.failures), col(LoginFailure.locked_until)).where(col(LoginFailure.login) == login)
+        ).first()
+        if row is not None and row[1] is not None:  # still locked: expired locks were deleted above
+            raise LoginError(_locked_message(login, row[1], settings), kind="locked", locked_until=row[1])
+        failed = (int(row[0]) if row is not None else 0) + 1
+        if failed < settings.login_max_attempts:
+            values: dict[str, Any] = {"failures": failed, "locked_until": None, "last_failed_at": at}
+        else:
+            lock = at + timedelta(minutes=settings.login_lock_minutes)
+            values = {"failures": 0, "locked_until": lock, "last_failed_at": at}
+            _audit(
+                conn,
+                at,
+                SignedIn(login=login, name="", role="order_taker"),  # `_audit` records only the login as actor
+                "login_locked",
+                login,
+                failed_attempts=failed,
+                locked_until=lock.isoformat(),
+                minutes=settings.login_lock_minutes,
+                unknown_login=True,
+            )
+        if row is not None:
+            conn.execute(update(LoginFailure).where(col(LoginFailure.login) == login).values(**values))
+        else:
+            conn.execute(insert(LoginFailure).values(login=login, **values))
+            excess = int(conn.execute(select(func.count()).select_from(LoginFailure)).scalar_one()) - MAX_UNKNOWN_LOGINS
+            if excess > 0:
+                idle = (
+                    select(col(LoginFailure.login))
+                    .where(col(LoginFailure.login) != login)
+                    .order_by(col(LoginFailure.last_failed_at))
+                    .limit(excess)
+                )
+                conn.execute(delete(LoginFailure).where(col(LoginFailure.login).in_(idle.scalar_subquery())))
+    if lock is not None:
+        raise LoginError(_locked_message(login, lock, settings), kind="locked", locked_until=lock)
 
 
 def require_role(user: SignedIn, *roles: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 import orders.users as users_module
-from db.models import AuditLog, User
+from db.models import AuditLog, LoginFailure, User
 from orders.settings import Settings, load_settings
 from orders.users import (
     LoginError,
@@ -242,3 +242,85 @@ def test_thirty_parallel_wrong_pins_are_never_followed_by_an_accepted_right_one(
     # every guess was counted: three locked the login (audited once); the rest were refused by the lock
     assert len(audit(users, "login_locked")) == 1
     assert wrong.count("bad_credentials") == settings.login_max_attempts - 1
+
+
+def attempt_at(engine: Engine, settings: Settings, login: str, pin: str = "8888") -> tuple[str, str, object]:
+    """What a terminal shows for one attempt, with the login name taken out so two names can be compared."""
+    with pytest.raises(LoginError) as caught:
+        authenticate(engine, settings, login, pin)
+    return str(caught.value).replace(repr(login), "<login>"), caught.value.kind, caught.value.locked_until
+
+
+def failure_rows(engine: Engine) -> dict[str, tuple[int, datetime | None]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(col(LoginFailure.login), col(LoginFailure.failures), col(LoginFailure.locked_until))
+        ).all()
+    return {r[0]: (int(r[1]), r[2]) for r in rows}
+
+
+def test_an_unknown_login_locks_like_a_known_one(
+    users: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: a real login answered "locked" after `login_max_attempts` wrong PINs and an invented one never
+    did, so a few tries told which operator IDs exist. Attempt by attempt both now answer alike."""
+    for _ in range(settings.login_max_attempts + 1):
+        assert attempt_at(users, settings, "ghost") == attempt_at(users, settings, "wang")
+    text, kind, until = attempt_at(users, settings, "ghost")
+    assert kind == "locked" and until == NINE + timedelta(minutes=15)
+    assert text == "login <login> is locked after too many wrong PINs until 09:15; try again then or ask a shift lead"
+    assert attempt_at(users, settings, "wang", "1234") == (text, kind, until)  # the right PIN waits too
+    assert failure_rows(users) == {"ghost": (0, NINE + timedelta(minutes=15))}
+    assert [(a, e, d["unknown_login"]) for a, e, d in audit(users, "login_locked") if "unknown_login" in d] == [
+        ("ghost", "ghost", True)
+    ]
+    # the lock ends for both at the same minute, the count starts again, and the ended lock's row is gone
+    monkeypatch.setenv("TELESALES_NOW", (NINE + timedelta(minutes=15, seconds=1)).isoformat())
+    assert attempt_at(users, settings, "ghost")[1] == "bad_credentials"
+    assert authenticate(users, settings, "wang", "1234").login == "wang"
+    assert failure_rows(users) == {"ghost": (1, None)}
+    # a lead cannot unlock a name that does not exist: that stays an error for the (trusted) administrator
+    with pytest.raises(UserError) as err:
+        unlock_user(users, "ghost", by=LEAD)
+    assert err.value.kind == "unknown_user"
+
+
+def test_unknown_login_rows_are_bounded(users: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Junk names cannot grow `login_failure` without end: past the cap the longest idle go, ended locks are
+    deleted on the next write, and a name longer than any login never reaches the database."""
+    monkeypatch.setattr(users_module, "MAX_UNKNOWN_LOGINS", 3)
+    for minute, name in enumerate(["a1", "a2", "a3", "a4", "a5"]):
+        monkeypatch.setenv("TELESALES_NOW", (NINE + timedelta(minutes=minute)).isoformat())
+        attempt_at(users, settings, name)
+    assert sorted(failure_rows(users)) == ["a3", "a4", "a5"]
+    attempt_at(users, settings, "x" * 33)
+    assert sorted(failure_rows(users)) == ["a3", "a4", "a5"]
+    lock(users, settings, "a5")
+    assert failure_rows(users)["a5"][1] is not None
+    monkeypatch.setenv("TELESALES_NOW", (NINE + timedelta(hours=1)).isoformat())
+    attempt_at(users, settings, "a3")
+    assert failure_rows(users) == {"a3": (2, None), "a4": (1, None)}
+
+
+def test_thirty_parallel_guesses_at_one_unknown_name_lock_it_once(users: Engine, settings: Settings) -> None:
+    """Parallel first attempts at a new name all insert its row; they must neither collide nor go uncounted."""
+    start = threading.Barrier(30)
+    kinds: list[str] = []
+    guard = threading.Lock()
+
+    def attempt() -> None:
+        start.wait()
+        kind = attempt_at(users, settings, "ghost")[1]
+        with guard:
+            kinds.append(str(kind))
+
+    threads = [threading.Thread(target=attempt) for _ in range(30)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert sorted(kinds) == ["bad_credentials"] * (settings.login_max_attempts - 1) + ["locked"] * (
+        30 - settings.login_max_attempts + 1
+    )
+    assert failure_rows(users) == {"ghost": (0, NINE + timedelta(minutes=15))}
+    assert len(audit(users, "login_locked")) == 1
