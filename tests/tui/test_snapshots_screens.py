@@ -188,6 +188,50 @@ async def ticket(pilot: Any) -> None:
     await settle(pilot, lambda app: on("TicketDetailScreen")(app) and app.screen.view is not None)
 
 
+async def placed(pilot: Any) -> None:
+    """The suggested order read back and placed (Enter on the read-back): the call screen, its week's order."""
+    await call_with_draft(pilot)
+    await pilot.press("f5")
+    await settle(pilot, on("ReadbackScreen"))
+    await pilot.press("enter")
+    await settle(pilot, lambda app: on("CallScreen")(app) and bool(app.screen.placed) and bool(app.screen.week_orders))
+
+
+async def ordered(pilot: Any) -> None:
+    """`placed`, then the call ended with its first outcome (ordered) and 「我今天的订单」 opened from the queue."""
+    await placed(pilot)
+    await pilot.press("f10")
+    await settle(pilot, on("OutcomeScreen"))
+    await pilot.press("enter")
+    await settle(pilot, lambda app: on("QueueScreen")(app) and bool(app.screen.entries))
+    await pilot.press("o")
+    await settle(pilot, listed("MyOrdersScreen"))
+
+
+async def stale_draft(pilot: Any) -> None:
+    """A draft kept on leaving a call (Esc, then Enter: leave, the draft is kept); meanwhile the office stops
+    serving the shop (done in the database, not at a terminal); the order taker signs out (Ctrl+O) and in again,
+    and the sign-in review offers to discard the draft that can no longer be placed."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from db.models import Customer
+
+    await call_with_draft(pilot)
+    code = pilot.app.screen.code
+    await pilot.press("escape")
+    await settle(pilot, on("LeaveCallDialog"))
+    await pilot.press("enter")
+    await settle(pilot, lambda app: on("QueueScreen")(app) and bool(app.screen.entries))
+    pilot.app.flush_drafts()
+    with pilot.app.engine.begin() as conn:
+        conn.execute(update(Customer).where(col(Customer.code) == code).values(active=False))
+    await pilot.press("ctrl+o")
+    await settle(pilot, lambda app: app.matcher is not None and on("LoginScreen")(app))
+    await pilot.press(*"demo", "enter", *"0000", "enter")
+    await settle(pilot, on("StaleDraftDialog"))
+
+
 SCREENS: dict[str, Steps] = {
     "login": login,
     "summary": then(login, "f9", screen="SummaryScreen"),
@@ -207,6 +251,10 @@ SCREENS: dict[str, Steps] = {
     "card": then(call, "f11", screen="CardDialog"),
     "leave_call": then(call, "escape", screen="LeaveCallDialog"),
     "help": then(call, "f1", screen="HelpScreen"),
+    "quit_call": then(call, "ctrl+q", screen="QuitDuringCallDialog"),
+    "amend_readback": then(placed, "f12", "f5", screen="AmendReadback"),
+    "amend_cancel_confirm": then(ordered, "x", screen="ConfirmDialog"),
+    "draft_review": stale_draft,
     "dashboard": lead,
     "tickets": then(lead, "t", screen="TicketQueueScreen", rows=True),
     "ticket_filter": then(lead, "t", "f", screen="FilterDialog"),
