@@ -79,7 +79,7 @@ def suggest_cmd(
         order_day = parse_date(day, "--day", message=BAD_DATE, kind="bad_date")
         if order_day is not None and monday is None:
             monday = order_day
-        if order_day is not None and not monday <= order_day < monday + timedelta(days=7):
+        if order_day is not None and monday is not None and not monday <= order_day < monday + timedelta(days=7):
             raise CliError("--day must fall in the week given by --week")  # before the database is touched
         unknown: Refusals = {UnknownCustomer: lambda exc: CliError(str(exc), kind="unknown_customer")}
         with database(state, unknown) as engine:
