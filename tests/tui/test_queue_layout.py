@@ -53,16 +53,25 @@ async def test_due_phone_and_whose_shop_in_view(
                 await pilot.pause()
                 if queue.team and queue.entries and queue.entries[0].operator is not None and "whose" in queue._keys():
                     break
-        for _ in range(3):
-            await pilot.pause()
-        rows = painted_rows(app)
-        header = next(row for row in rows if t("queue.col.shop") in row and t("queue.col.phone") in row)
         labels = [t("queue.col." + key) for key in columns]
+
+        def drawn(rows: list[str]) -> bool:
+            """The view's header and the shop's row both painted (a loaded machine repaints the team's view late)."""
+            heads = [row for row in rows if all(label in row for label in labels)]
+            return bool(heads) and any(squeeze(shop.name) in squeeze(r) for r in rows)
+
+        for _ in range(60):  # bounded: the assertions below say what was missing
+            await pilot.pause(0.02)
+            if drawn(painted_rows(app)):
+                break
+        rows = painted_rows(app)
+        header = next((row for row in rows if t("queue.col.shop") in row and t("queue.col.phone") in row), "")
         for label in labels:
             assert label in header, (label, header)
         # in this order, and the last one (the flags) not cut at the edge
         assert [header.index(label) for label in labels] == sorted(header.index(label) for label in labels)
-        row = next(r for r in rows if squeeze(shop.name) in squeeze(r))
+        row = next((r for r in rows if squeeze(shop.name) in squeeze(r)), "")
+        assert row, ("the shop's row is not painted", rows)
         assert "15:30" in row and shop.phone in row, row
         assert t("outcome.callback_requested") in row, row  # asked for 15:30: not due yet
         if team:
