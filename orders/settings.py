@@ -82,6 +82,9 @@ POLICY_KEYS: tuple[str, ...] = (
     "callback_handover_minutes",
     "order_weeks_ahead",
     "clock_override",
+    "ring_timeout_seconds",
+    "dial_prefix",
+    "area_code",
 )
 
 
@@ -131,6 +134,26 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="a shop held by a call and not renewed for this long is free for another order taker",
     )
+
+    ring_timeout_seconds: int = Field(
+        default=30, ge=5, le=180, description="a dialled shop that has not answered by then is hung up as no answer"
+    )
+    dial_prefix: str = Field(
+        default="", max_length=8, pattern=r"^[0-9*#]*$", description="digits dialled before every number (e.g. 9)"
+    )
+    area_code: str = Field(
+        default="", max_length=5, pattern=r"^(0[1-9][0-9]{1,3})?$", description="the centre's area code (e.g. 0731)"
+    )
+    phone: Literal["none", "baresip"] = Field(
+        default="none", description="this terminal's softphone: none (dial by hand) or baresip"
+    )
+    sip_account: str = Field(
+        default="",
+        max_length=400,
+        description="this terminal's SIP account as baresip reads it, e.g. <sip:1001@pbx.example>;auth_pass=...",
+    )
+    audio_player: str = Field(default="", max_length=100, description="baresip audio output, e.g. alsa,default")
+    audio_source: str = Field(default="", max_length=100, description="baresip audio input, e.g. alsa,default")
 
     clock_override: bool | None = Field(
         default=None,
