@@ -104,3 +104,24 @@ async def test_the_box_offers_candidates_once_the_matcher_is_ready_and_ranks_wit
         await pilot.pause()
         assert box.result is not None and box.result.candidates[0].code == other
         assert candidate_names(app)[0] != first
+
+
+async def test_what_an_utterance_did_takes_only_its_own_rows_and_candidates_take_five_again() -> None:
+    """At 80×24 every row counts: one change shown under the box must not keep four blank rows of the
+    candidates' place from the draft and the suggestion until the next key."""
+    app = Host(MATCHER)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"rzh", "enter")
+        await pilot.pause()
+        box = app.query_one(BrandBox)
+        options = app.query_one(CandidateList)
+        box.show_said([Text("+ 中华(软) 2")])
+        await pilot.pause()
+        assert options.display and options.size.height == 1
+        assert "+ 中华(软) 2" in str(options.render())
+        await pilot.press(*"frw")
+        await pilot.pause()
+        assert options.option_count == 5 and options.size.height == 5
+        await pilot.press(*["backspace"] * 3)
+        await pilot.pause()
+        assert not options.display  # nothing typed and nothing said since: the rows go back to the screen

@@ -27,12 +27,12 @@ from orders.quantity import split_entry
 from tui.i18n import t
 from tui.keys import bind
 from tui.widgets.brand_input import BrandInput
-from tui.widgets.candidates import CandidateList
+from tui.widgets.candidates import ROWS, CandidateList
 
 if TYPE_CHECKING:
     from tui.app import TelesalesApp
 
-SHOWN = 5  # candidates under the box: the CandidateList's fixed height
+SHOWN = ROWS  # candidates under the box: the CandidateList's height while it offers them
 
 
 class BrandBox(Vertical):
@@ -129,7 +129,7 @@ class BrandBox(Vertical):
         next key."""
         self.said = lines
         if not self.input.value.strip():
-            self.query_one("#candidates", CandidateList).show(lines, choosable=False)
+            self.query_one("#candidates", CandidateList).show(lines, choosable=False, fit=True)
 
     @on(Input.Changed, "#brand")
     def _changed(self, event: Input.Changed) -> None:
@@ -144,7 +144,7 @@ class BrandBox(Vertical):
         matcher = self.telesales.matcher
         if not items:
             self.result = None
-            options.show(self.said, choosable=False)
+            options.show(self.said, choosable=False, fit=True)
             return
         self.said = []
         if matcher is None:

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
+ROWS = 5  # candidates shown at once (the brand box's SHOWN)
+
 
 class CandidateList(Static):
     """Up to a handful of lines, one highlighted; `highlighted` is None when there is nothing to choose."""
@@ -26,6 +28,7 @@ class CandidateList(Static):
         super().__init__("", id=id)
         self._lines: list[Text] = []
         self._choosable = 0
+        self._fit = False
         self.highlighted: int | None = None
 
     @property
@@ -33,10 +36,13 @@ class CandidateList(Static):
         """How many lines can be chosen (a note such as "no match" cannot)."""
         return self._choosable
 
-    def show(self, lines: Sequence[Text], *, choosable: bool = True) -> None:
-        """Replace the lines; the first is highlighted when they can be chosen."""
+    def show(self, lines: Sequence[Text], *, choosable: bool = True, fit: bool = False) -> None:
+        """Replace the lines; the first is highlighted when they can be chosen. `fit` shrinks the list to its
+        lines: what the last utterance did is one or two lines, and four blank rows under it at 80×24 are four
+        rows of draft and suggestion hidden until the next key."""
         self._lines = list(lines)
         self._choosable = len(self._lines) if choosable else 0
+        self._fit = fit and not choosable
         self.highlighted = 0 if self._choosable else None
         self._paint()
 
@@ -72,4 +78,7 @@ class CandidateList(Static):
         shown = bool(self._lines)
         if self.display != shown:
             self.display = shown
+        rows = min(len(self._lines), ROWS) if self._fit else ROWS
+        if shown and self.styles.height is not None and self.styles.height.value != rows:
+            self.styles.height = rows  # a layout pass, once per utterance taken and once when the next begins
         self.update(out, layout=False)
