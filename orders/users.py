@@ -328,6 +328,14 @@ def set_role(engine: Engine, login: str, role: str, *, by: SignedIn) -> bool:
     return changed
 
 
+def display_names(engine: Engine) -> dict[str, str]:
+    """Login → the name colleagues know (小王), for screens that show whose shop a row is: a team's queue
+    reads "demo" and "zhang" otherwise, which nobody on the floor calls each other. Disabled logins are kept,
+    since their shops and calls still name them. A few dozen rows, read with the queue."""
+    with engine.connect() as conn:
+        return {str(login): str(name) for login, name in conn.execute(select(col(User.login), col(User.name)))}
+
+
 def known_operator(engine: Engine, value: str) -> str:
     """`value` when it is a known, enabled login, to be recorded as who took an order, a complaint or a call;
     refused otherwise, so an export never carries a name nobody can sign in as (or a formula). The length is

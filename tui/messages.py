@@ -113,6 +113,7 @@ class SignInFailed(Reply):
 @dataclass
 class QueueLoaded(Reply):
     entries: list[QueueEntry]
+    names: dict[str, str] = field(default_factory=dict)  # login → the name the team knows
 
 
 @dataclass

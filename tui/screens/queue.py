@@ -19,7 +19,7 @@ from orders.calls import QueueEntry, call_queue, claim_next, queue_progress
 from orders.claims import lead_release
 from orders.clock import now
 from orders.drafts import Draft, StaleDraft
-from orders.users import LEAD_ROLES
+from orders.users import LEAD_ROLES, display_names
 from tui.i18n import t
 from tui.keys import bind
 from tui.messages import ClaimReleased, DraftsReviewed, NextClaimed, QueueLoaded
@@ -108,6 +108,7 @@ class QueueScreen(BaseScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[QueueEntry] = []
+        self.names: dict[str, str] = {}  # login → name, for the team view's whose column
         self.team = False
         self.reopened = False
         self.claiming = False  # a `n` is being answered: a second `n` typed meanwhile must not claim a second shop
@@ -185,11 +186,13 @@ class QueueScreen(BaseScreen[None]):
     def load(self) -> None:
         app = self.telesales
         operator = None if self.team or app.user is None else app.user.login
-        self.post_message(QueueLoaded(call_queue(app.engine, app.settings, operator=operator)))
+        entries = call_queue(app.engine, app.settings, operator=operator)
+        self.post_message(QueueLoaded(entries, display_names(app.engine) if self.team else {}))
 
     @on(QueueLoaded)
     def _show(self, message: QueueLoaded) -> None:
         self.entries = message.entries
+        self.names = message.names
         self._fill()
         entries = self.entries
         done, due_count = queue_progress(entries)
@@ -215,7 +218,7 @@ class QueueScreen(BaseScreen[None]):
             cells = {
                 "status": status_text(e, me, wide=self.wide),
                 "due": due_text(e, due),
-                "whose": Text(e.operator or "-"),
+                "whose": Text(self.names.get(e.operator, e.operator) if e.operator else "-"),
                 "shop": Text(e.name),
                 "phone": Text(e.phone or ""),
                 "owner": Text(e.owner or ""),
