@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, insert, inspect, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, text, update
 from sqlmodel import col
 
 from db.engine import write_transaction
@@ -323,6 +323,42 @@ def change_policy(engine: Engine, terminal: Settings, changes: Mapping[str, Any]
             )
             done.append(Change(key, old, new_json[key]))
     return done
+
+
+def unset_policy(engine: Engine, terminal: Settings, key: str, *, by: SignedIn) -> Change | None:
+    """Remove the database's value for `key`, so every terminal goes back to the default (on the embedded SQLite
+    file: to the terminal's own file or environment, then the default). Without it, a key once set could only
+    be set again to what the default happens to be today, and would not follow a changed default. Checked like
+    a change: the day must still make sense without the row (removing work_end while work_start is 18:00 is
+    refused). Returns None when the database held no value. Audited as `policy_unset`."""
+    require_role(by, "admin")
+    if key not in POLICY_KEYS:
+        raise PolicyError(_unknown_key(key))
+    actor = by.login
+    at = clock.now()
+    with write_transaction(engine) as conn:
+        policy = _read(conn)
+        if key not in policy.rows:
+            return None
+        kept = Policy(policy.backend, {k: v for k, v in policy.rows.items() if k != key})
+        try:
+            after = effective(terminal, kept)
+        except PolicyError as exc:
+            raise PolicyError(f"cannot unset {key}: {exc}; nothing was changed") from exc
+        old = policy.rows[key].value
+        new = json_values(after, [key])[key]
+        conn.execute(delete(PolicySetting).where(col(PolicySetting.key) == key))
+        conn.execute(
+            insert(AuditLog).values(
+                at=at,
+                actor=actor[:_AUDIT_ACTOR_LENGTH],
+                action="policy_unset",
+                entity="policy",
+                entity_id=key,
+                detail=json.dumps({"old": old, "new": new}, ensure_ascii=False),
+            )
+        )
+    return Change(key, old, new)
 
 
 def _upsert(conn: Connection, key: str, value: Any, *, at: datetime, actor: str, exists: bool | None = None) -> None:

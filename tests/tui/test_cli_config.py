@@ -233,3 +233,32 @@ def test_only_an_admin_changes_the_policy_with_as(url: str, engine: Engine) -> N
     assert admin.exit_code == 0, admin.stderr
     shown = json.loads(run_cli("--db", url, "config", "show", "--json").stdout)["policy"]["login_max_attempts"]
     assert (shown["value"], shown["updated_by"]) == (3, "boss")
+
+
+def test_unset_gives_a_key_back_to_the_default_and_is_audited(url: str, engine: Engine) -> None:
+    """A cut-off moved for one busy week must go back to following the default, not to a copy of it."""
+    assert run_cli("--db", url, "config", "set", "cutoff_time", "16:30").exit_code == 0
+    assert _place(url).exit_code == 3  # 16:45 is after the database's 16:30
+    done = run_cli("--db", url, "config", "unset", "cutoff_time")
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout == 'cutoff_time: "16:30" -> "17:00" (not set in the database)\n'
+    policy = json.loads(run_cli("--db", url, "config", "show", "--json").stdout)["policy"]
+    assert policy["cutoff_time"]["source"] == "default" and policy["cutoff_time"]["value"] == "17:00"
+    assert _place(url).exit_code == 0  # 16:45 is before the default 17:00 again
+    with engine.connect() as conn:
+        actions = [r.action for r in conn.execute(select(AuditLog).where(AuditLog.entity == "policy"))]
+    assert actions == ["policy_set", "policy_unset"]
+    again = run_cli("--db", url, "config", "unset", "cutoff_time")
+    assert again.exit_code == 0 and again.stdout == "cutoff_time is not set in the database; nothing was changed\n"
+
+
+def test_unset_refuses_an_unknown_key_and_a_day_that_would_not_make_sense(url: str, engine: Engine) -> None:
+    bad = run_cli("--db", url, "config", "unset", "cutof_time")
+    assert bad.exit_code == 1 and "cutof_time is not a policy key" in bad.stderr
+    assert run_cli("--db", url, "config", "set", "work_end", "20:00").exit_code == 0
+    assert run_cli("--db", url, "config", "set", "work_start", "18:00").exit_code == 0
+    before = table_snapshot(engine)
+    refused = run_cli("--db", url, "config", "unset", "work_end")  # 18:00 to the default 17:30: no day at all
+    assert refused.exit_code == 1, refused.stdout
+    assert refused.stderr.startswith("telesales: cannot unset work_end:") and "nothing was changed" in refused.stderr
+    assert table_snapshot(engine) == before

@@ -319,6 +319,23 @@ CASES: list[Case] = [
     c("customer", "assign", "C1", "--operator", HUGE, code=1),
     c("customer", "assign", EMOJI, "--operator", EMOJI, "--json", code=1),
     c("customer", "assign", code=2),
+    # ---------------------------------------------------------------- config (what would succeed changes the policy)
+    c("config", "show", "--json", code=0),
+    c("config", "set", SQL, "1", code=1),
+    c("config", "set", "cutoff_time", SQL, code=1),
+    c("config", "set", "cutoff_time", NUL, code=1),
+    c("config", "set", "work_days", HUGE, code=1),
+    c("config", "set", "ring_timeout_seconds", BIG, code=1),
+    c("config", "set", "dial_prefix", EMOJI, code=1),
+    c("config", "set", "area_code", CONTROL, code=1),
+    c("config", "set", code=2),
+    c("config", "unset", SQL, code=1),
+    c("config", "unset", EMPTY, code=1),
+    c("config", "unset", "cutoff_time", code=0),  # nothing set: nothing to remove
+    c("config", "unset", code=2),
+    c("config", "import", "{dir}/missing.toml", code=1),
+    c("config", "import", "{dir}/notes.txt", code=1),
+    c("config", "import", "{dir}/binary.csv", code=1),
     # ---------------------------------------------------------------- import / export
     c("import", "catalog", "{dir}/missing.csv", code=1),
     c("import", "catalog", "{dir}/binary.csv", code=1),

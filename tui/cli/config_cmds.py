@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from orders.policy import Change, change_policy, entries, import_policy, parse_value, toml_literal
+from orders.policy import Change, change_policy, entries, import_policy, parse_value, toml_literal, unset_policy
 from orders.settings import POLICY_KEYS
 from tui.cli.actor import AsOption, acting
 from tui.cli.main import DbOption, JsonOption, app, cli_errors, emit_json, open_database, state_of
@@ -82,6 +82,32 @@ def set_cmd(
             typer.echo(f"{key} is already {value}; nothing was changed")
             return
         _print_changes(changes)
+
+
+@config_app.command("unset")
+def unset_cmd(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(metavar="KEY", help=f"One of: {', '.join(POLICY_KEYS)}.")],
+    as_: AsOption = None,
+    db: DbOption = None,
+) -> None:
+    """Remove the database's value of one policy key: every terminal goes back to the default (on SQLite, to
+    its own file or environment first); audited."""
+    with cli_errors():
+        parse_key = key.strip()
+        state = state_of(ctx, db)
+        # the terminal's own values, taken before opening the database lays the policy over them in place:
+        # on SQLite they are what an unset key falls back to
+        own = state.settings().model_copy(deep=True)
+        engine = open_database(state, strict_policy=False, check_clock=False)
+        try:
+            change = unset_policy(engine, own, parse_key, by=acting(engine, state, as_))
+        finally:
+            engine.dispose()
+        if change is None:
+            typer.echo(f"{parse_key} is not set in the database; nothing was changed")
+            return
+        typer.echo(f"{change.key}: {_literal(change.old)} -> {_literal(change.new)} (not set in the database)")
 
 
 @config_app.command("import")
