@@ -43,7 +43,7 @@ from sqlmodel import col
 
 from db.engine import write_transaction
 from db.export import yuan
-from db.models import Call, is_row_id
+from db.models import Call, User, is_row_id
 from db.tables import AUDIT, CUSTOMER, ORDER, ORDER_LINE, PRODUCT, QUOTA, QUOTA_USAGE, SUPPLY, SUPPLY_USAGE
 from orders.clock import now, today, week_of
 from orders.quantity import MAX_CARTONS
@@ -67,6 +67,7 @@ SUPPLY_EXHAUSTED = "supply_exhausted"
 CUTOFF_PASSED = "cutoff_passed"
 WEEK_OUT_OF_RANGE = "week_out_of_range"
 ORDER_CANCELLED = "order_cancelled"
+OPERATOR_DISABLED = "operator_disabled"
 DATABASE_UNAVAILABLE = "database_unavailable"
 DATABASE_REFUSED = "database_refused"
 
@@ -271,6 +272,16 @@ def _check_operator(operator: str) -> str:
     if problem is not None:
         raise OrderInputError(f"{problem}; nothing was changed", kind=BAD_OPERATOR)
     return operator.strip()
+
+
+def _check_enabled(conn: Connection, operator: str, what: str) -> None:
+    """A login an admin has disabled places, amends and cancels nothing, even from a terminal where it is still
+    signed in: disabling is what a centre does when someone leaves, and it must take effect at once, not at the
+    next sign-in. Checked inside the write's transaction. A name with no login (the CLI's `system:<user>`) is
+    not a login that can be disabled."""
+    active = conn.execute(select(col(User.active)).where(col(User.login) == operator)).scalar()
+    if active is not None and not active:
+        raise OrderRefused(f"login {operator} is disabled; nothing was {what}", kind=OPERATOR_DISABLED)
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -676,6 +687,7 @@ def place_order(
     monday = week_of(week if week is not None else at.astimezone(settings.zone).date())
 
     def attempt(conn: Connection) -> PlacedOrder:
+        _check_enabled(conn, operator, "placed")
         problems = list(request_problems)
         customer = _customer(conn, customer_code)
         products = _products_by_code(conn, (code for _, code, _ in good))
@@ -819,6 +831,7 @@ def amend_order(
         )
 
     def attempt(conn: Connection) -> PlacedOrder:
+        _check_enabled(conn, operator, "changed")
         problems = list(request_problems)
         stored = _lock_order(conn, order_id)
         _refuse_cancelled(stored, "amend")
@@ -875,6 +888,7 @@ def cancel_order(engine: Engine, settings: Settings, order_id: int, *, operator:
     operator = _check_operator(operator)
 
     def attempt(conn: Connection) -> PlacedOrder:
+        _check_enabled(conn, operator, "cancelled")
         stored = _lock_order(conn, order_id)
         _refuse_cancelled(stored, "cancel")
         customer = stored.customer

@@ -449,3 +449,25 @@ def test_a_busy_sqlite_lock_is_waited_out_then_reported(
         assert table_snapshot(engine) == before
     finally:
         engine.dispose()
+
+
+def test_a_login_disabled_while_signed_in_places_amends_and_cancels_nothing(shop: Engine, settings: Settings) -> None:
+    """Disabling is what a centre does when someone leaves: a terminal still signed in must stop at once."""
+    from orders.users import add_user, set_active, system_actor
+
+    add_user(shop, "wang", "小王", "order_taker", "0000")
+    order = place_order(shop, settings, "C1", [("A", 1)], operator="wang")
+    set_active(shop, "wang", False, by=system_actor("root"))
+    before = table_snapshot(shop)
+    for attempt in (
+        lambda: place_order(shop, settings, "C1", [("B", 1)], operator="wang"),
+        lambda: amend_order(shop, settings, order.order_id, [("A", 2)], operator="wang"),
+        lambda: cancel_order(shop, settings, order.order_id, operator="wang"),
+    ):
+        with pytest.raises(OrderRefused) as refused:
+            attempt()
+        assert refused.value.kind == "operator_disabled" and "login wang is disabled" in refused.value.message
+    assert table_snapshot(shop) == before
+    set_active(shop, "wang", True, by=system_actor("root"))
+    assert place_order(shop, settings, "C1", [("B", 1)], operator="wang").order_id > order.order_id
+    assert place_order(shop, settings, "C2", [("B", 1)], operator="system:root").operator == "system:root"
