@@ -119,9 +119,11 @@ class NoPhone:
 
 
 # SIP final responses that mean the shop's line was busy, and those that mean nobody picked up.
+# 603 Decline (the shop pressed "reject") is busy as Asterisk's chan_sip counts it: the line is there and
+# someone is at it, so it is retried like a busy line rather than reported as a wrong number.
 # 408 (timeout) and 480 (temporarily unavailable) are what a phone left ringing or switched off gives;
 # 487 is our own CANCEL answered (the ring timeout or the order taker hung up before an answer).
-_BUSY = {486, 600}
+_BUSY = {486, 600, 603}
 _NO_ANSWER = {408, 480, 487}
 _CODE = re.compile(r"^\s*([1-6][0-9]{2})\b")
 
