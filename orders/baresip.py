@@ -229,6 +229,9 @@ class BaresipPhone:
             except _PortTaken as exc:
                 last = str(exc)
                 self._teardown()
+            except BaseException:
+                self._teardown()  # never leave a half-started baresip behind
+                raise
         raise PhoneError(f"the softphone could not bind its ports: {last}")
 
     def dial(self, uri: str) -> None:
@@ -538,13 +541,17 @@ def split_netstrings(buffer: bytes) -> tuple[list[bytes], bytes]:
         if colon <= 0:
             return messages, buffer
         head = buffer[:colon]
-        if not head.isdigit():  # out of step: drop to the next plausible start rather than stall forever
-            buffer = buffer[colon + 1 :]
+        if not head.isdigit():  # out of step: resume at the digits before this colon rather than stall forever
+            digits = re.search(rb"[0-9]+$", head)
+            buffer = buffer[digits.start() :] if digits else buffer[colon + 1 :]
             continue
         size = int(head)
         end = colon + 1 + size
         if len(buffer) < end + 1:
             return messages, buffer
+        if buffer[end : end + 1] != b",":  # a wrong length: skip this head rather than read garbage as JSON
+            buffer = buffer[colon + 1 :]
+            continue
         messages.append(buffer[colon + 1 : end])
         buffer = buffer[end + 1 :]
 

@@ -177,13 +177,14 @@ def normalise_number(raw: str, *, area_code: str = "", dial_prefix: str = "") ->
     Raises ValueError with a sentence for anything else: baresip dials any text it is given, so a number is
     checked here, never by the far end."""
     digits = _SEPARATORS.sub("", raw or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
+    international = digits.startswith(("+86", "0086"))
+    if international:
+        digits = digits[3:] if digits.startswith("+86") else digits[4:]
+        if not _MOBILE.fullmatch(digits) and not digits.startswith("0"):
+            digits = "0" + digits  # +86 731 8888 6666: the area code is written without its trunk 0
     if _MOBILE.fullmatch(digits) or _LANDLINE_WITH_AREA.fullmatch(digits):
         number = digits
-    elif _LOCAL.fullmatch(digits):
+    elif _LOCAL.fullmatch(digits) and not international:
         number = area_code + digits
     else:
         shown = (raw or "").strip()[:40] or "(empty)"
