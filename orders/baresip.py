@@ -502,11 +502,11 @@ class BaresipPhone:
         proc, self._proc = self._proc, None
         if proc is not None:
             stop_process_group(proc)
-            if proc.stdout is not None:
-                proc.stdout.close()
         for thread in self._threads:
-            thread.join(timeout=2.0)
+            thread.join(timeout=2.0)  # the output thread ends at the dead process's EOF
         self._threads.clear()
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()  # only now: closing it under the output thread's read crashes that thread
         with self._state:
             self._active = False
         if self.workdir is not None and self._workdir_given is None:

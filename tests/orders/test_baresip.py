@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_dial_uri_refuses(number: str) -> None:
         {"sip_account": "<sip:1@x>", "audio_source": "../../etc,x"},
     ],
 )
-def test_nothing_can_add_a_line_to_baresips_files(kwargs: dict[str, str]) -> None:
+def test_nothing_can_add_a_line_to_baresips_files(kwargs: dict[str, Any]) -> None:
     with pytest.raises(PhoneError):
         BaresipPhone(**kwargs)
 
