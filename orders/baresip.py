@@ -235,13 +235,12 @@ class BaresipPhone:
         raise PhoneError(f"the softphone could not bind its ports: {last}")
 
     def dial(self, uri: str) -> None:
-        """Dial `uri` as given (see `dial_uri`); the `dialling` event is the port's own, put on the queue here
-        so that the call's first event is the moment the order taker pressed the key."""
+        """Dial a URI as given, or a number already normalised by the app (`normalise_number`), which becomes a
+        URI at the account's domain (`dial_uri`): the screen needs to know nothing of SIP. The `dialling` event
+        is the port's own, put on the queue here so that the call's first event is the moment of the key."""
         if not self.running:
             raise PhoneError("the softphone is not running")
-        uri = _one_line(uri, "number to dial")
-        if not _URI.fullmatch(uri):
-            raise PhoneError(f"{uri[:40]!r} is not a sip: URI")
+        uri = self.dial_uri(_one_line(uri, "number to dial"))
         with self._state:
             if self._active:
                 raise PhoneBusyError("a call is already active: hang up first (one call at a time)")
