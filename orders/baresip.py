@@ -7,6 +7,8 @@ session (so a killed terminal or test harness can always take the whole group do
 JSON to it on one loopback TCP socket.
 
 What baresip 1.0.0 does that shapes this module (measured, see issue 20):
+- SIP and RTP bind to one address we choose (`sip_address_for`: loopback for a loopback account, the LAN
+  address towards a PBX), never the template's 0.0.0.0; the control socket always to 127.0.0.1.
 - `sip_listen` binds UDP and TCP on its port *and TLS on the next one*; ctrl_tcp accepts one client, and when its
   port is taken baresip still starts, without it. So ports are chosen here, checked free, and the start is
   read from baresip's own output: a "failed to listen" or "Address already in use" means another try on other
@@ -75,32 +77,53 @@ def find_binary() -> str | None:
     return shutil.which("baresip")
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    """A loopback port free right now. Only a hint: someone may take it before baresip binds it, which is why
-    the start reads baresip's output and tries again."""
+def free_port(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
+    """A port free right now. Only a hint: someone may take it before baresip binds it, which is why the start
+    reads baresip's output and tries again."""
     with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
 
-def _port_free(port: int, kind: int) -> bool:
+def _port_free(port: int, kind: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, kind) as sock:
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
     return True
 
 
-def free_sip_port(avoid: int | None = None) -> int:
+def free_sip_port(avoid: int | None = None, host: str = "127.0.0.1") -> int:
     """A port for `sip_listen`: free for UDP and TCP, with the next one free for TCP too (baresip's TLS)."""
     for _ in range(50):
-        port = free_port(socket.SOCK_DGRAM)
+        port = free_port(socket.SOCK_DGRAM, host)
         if port >= 65535 or port in (avoid, (avoid or 0) - 1):
             continue
-        if _port_free(port, socket.SOCK_STREAM) and _port_free(port + 1, socket.SOCK_STREAM):
+        if _port_free(port, socket.SOCK_STREAM, host) and _port_free(port + 1, socket.SOCK_STREAM, host):
             return port
-    raise PhoneError("no free loopback port pair for the softphone's SIP listener")
+    raise PhoneError(f"no free port pair on {host} for the softphone's SIP listener")
+
+
+def sip_address_for(domain: str) -> str:
+    """The local address baresip's SIP and RTP bind to: the one this machine would send from to the account's
+    domain. Loopback for a loopback account (the tests); the LAN address towards a PBX, which must reach us back
+    (its BYE, its media), where 127.0.0.1 would make every call one-way. Never 0.0.0.0: the template's default
+    would offer SIP on every interface, the internet's side included. The control socket stays on loopback."""
+    host = domain.rsplit(":", 1)[0] if domain.count(":") == 1 else domain
+    host = host.strip("[]")
+    try:
+        address = socket.getaddrinfo(host, 5060, socket.AF_INET, socket.SOCK_DGRAM)[0][4][0]
+    except (OSError, IndexError) as exc:
+        raise PhoneError(f"cannot resolve the SIP account's domain {host!r}: {exc}") from exc
+    if str(address).startswith("127."):
+        return "127.0.0.1"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect((address, 5060))  # no packet is sent: this only asks the kernel for the route
+        except OSError as exc:
+            raise PhoneError(f"no route to the SIP account's domain {host!r}: {exc}") from exc
+        return str(probe.getsockname()[0])
 
 
 def sip_domain(account: str) -> str:
@@ -143,6 +166,7 @@ class BaresipPhone:
         audio_source: str = "",
         sip_port: int | None = None,
         ctrl_port: int | None = None,
+        sip_address: str | None = None,
         workdir: Path | None = None,
         binary: str | None = None,
         module_dir: str | None = None,
@@ -154,6 +178,8 @@ class BaresipPhone:
         self.audio_source = _device(audio_source, "audio source")
         self._want_sip_port = sip_port
         self._want_ctrl_port = ctrl_port
+        self._want_sip_address = sip_address
+        self.sip_address = "127.0.0.1"
         self._workdir_given = workdir
         self.binary = binary
         self.module_dir = module_dir
@@ -299,7 +325,8 @@ class BaresipPhone:
 
     def _start_once(self, binary: str) -> None:
         self.ctrl_port = self._want_ctrl_port or free_port()
-        self.sip_port = self._want_sip_port or free_sip_port(avoid=self.ctrl_port)
+        self.sip_address = self._want_sip_address or sip_address_for(sip_domain(self.sip_account))
+        self.sip_port = self._want_sip_port or free_sip_port(avoid=self.ctrl_port, host=self.sip_address)
         if self.ctrl_port in (self.sip_port, self.sip_port + 1):
             raise PhoneError("the control port must differ from the SIP port and the one after it (TLS)")
         self.workdir = self._write_config()
@@ -357,8 +384,8 @@ class BaresipPhone:
                 modules.append(name)
         lines = [
             "poll_method\t\tepoll",
-            f"sip_listen\t\t127.0.0.1:{self.sip_port}",
-            "net_interface\t\t127.0.0.1",
+            f"sip_listen\t\t{self.sip_address}:{self.sip_port}",
+            f"net_interface\t\t{self.sip_address}",
             f"audio_player\t\t{self.audio_player}",
             f"audio_source\t\t{self.audio_source}",
             f"audio_alert\t\t{self.audio_player}",

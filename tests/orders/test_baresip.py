@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from orders.baresip import BaresipPhone, sip_domain, split_netstrings, stop_process_group
+from orders.baresip import BaresipPhone, sip_address_for, sip_domain, split_netstrings, stop_process_group
 from orders.settings import Settings
 from orders.telephony import PhoneError
 
@@ -122,3 +122,13 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.parametrize("domain", ["127.0.0.1", "127.0.0.1:5070", "localhost", "127.0.1.1:5060"])
+def test_a_loopback_account_binds_sip_to_loopback(domain: str) -> None:
+    assert sip_address_for(domain) == "127.0.0.1"
+
+
+def test_an_unresolvable_domain_is_said_before_baresip_starts() -> None:
+    with pytest.raises(PhoneError, match="cannot resolve"):
+        sip_address_for("pbx.invalid")

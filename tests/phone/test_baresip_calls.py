@@ -161,8 +161,8 @@ def test_a_taken_control_port_is_retried_on_another(monkeypatch: pytest.MonkeyPa
         real = baresip_module.free_port
         handed = iter([taken])
 
-        def first_taken(kind: int = socket.SOCK_STREAM) -> int:
-            return next(handed, None) or real(kind)
+        def first_taken(kind: int = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
+            return next(handed, None) or real(kind, host)
 
         monkeypatch.setattr(baresip_module, "free_port", first_taken)
         phone = BaresipPhone("<sip:telesales@127.0.0.1>;regint=0")
