@@ -206,6 +206,7 @@ class BaresipPhone:
         self._ready = threading.Event()
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._lost = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> BaresipPhone:
@@ -220,7 +221,8 @@ class BaresipPhone:
 
     @property
     def running(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None and self._sock is not None
+        """baresip is alive and the control connection is ours (ctrl_tcp drops us for any later client)."""
+        return self._proc is not None and self._proc.poll() is None and self._sock is not None and not self._lost
 
     @property
     def pid(self) -> int | None:
@@ -239,6 +241,7 @@ class BaresipPhone:
         """Start baresip and connect to it; a port taken between our check and its bind means another try."""
         if self.running:
             return
+        self._teardown()  # a baresip that died or lost our connection is stopped before a new one starts
         if not self.sip_account:
             raise PhoneError("no SIP account is configured: set sip_account in this terminal's config.toml")
         sip_domain(self.sip_account)
@@ -469,10 +472,15 @@ class BaresipPhone:
                 for message in messages:
                     self._handle(message)
             self._check_setup_timeout()
+        if self._stopping.is_set():
+            return
+        # baresip died, or ctrl_tcp gave the socket to another client (it keeps one): either way we no longer
+        # control this phone; `running` turns False and the next `start` replaces it
+        self._lost = True
         with self._state:
             was_active = self._active
             self._active = False
-        if was_active and not self._stopping.is_set():
+        if was_active:
             self._events.put(PhoneEvent("error", time.monotonic(), "the softphone stopped during the call"))
 
     def _handle(self, raw: bytes) -> None:
@@ -544,6 +552,7 @@ class BaresipPhone:
         if self.workdir is not None and self._workdir_given is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir = None
+        self._lost = False
 
 
 class _PortTaken(PhoneError):

@@ -185,3 +185,22 @@ def test_a_taken_control_port_given_explicitly_is_reported() -> None:
             assert phone.pid is None  # the half-started baresip was stopped
         finally:
             phone.stop()
+
+
+def test_a_control_connection_taken_by_another_client_is_noticed_and_start_replaces_the_phone() -> None:
+    """ctrl_tcp keeps one client: anyone on the machine who connects drops ours. The phone must then stop
+    claiming to be ready (the screen says so) rather than dial into a socket nobody reads."""
+    with baresip_phone("<sip:telesales@127.0.0.1>;regint=0") as phone:
+        first_pid = phone.pid
+        assert first_pid is not None and phone.ctrl_port is not None
+        with socket.create_connection(("127.0.0.1", phone.ctrl_port)):
+            deadline = time.monotonic() + 3
+            while phone.running and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not phone.running
+            with pytest.raises(PhoneError, match="not running"):
+                phone.dial("sip:1@127.0.0.1")
+        phone.start()
+        assert phone.running and phone.pid != first_pid
+        with pytest.raises(ProcessLookupError):
+            os.kill(first_pid, 0)
