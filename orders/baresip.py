@@ -496,6 +496,8 @@ class BaresipPhone:
         kind = _EVENT_KINDS.get(str(message.get("type", "")))
         if kind is None or not message.get("event"):
             return
+        if message.get("direction") == "incoming":
+            return  # someone calling this extension: not the call we dialled (its close must not end ours)
         call_id = message.get("id")
         reason = str(message.get("param") or "") if kind == "closed" else ""  # the others' param is the peer URI
         now = time.monotonic()
