@@ -4,6 +4,7 @@ pending). The real calls are in tests/phone."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -132,3 +133,61 @@ def test_a_loopback_account_binds_sip_to_loopback(domain: str) -> None:
 def test_an_unresolvable_domain_is_said_before_baresip_starts() -> None:
     with pytest.raises(PhoneError, match="cannot resolve"):
         sip_address_for("pbx.invalid")
+
+
+def _recorded(kind: str, call_id: str = "e07e5dcee5c7e995", param: str = "", direction: str = "outgoing") -> bytes:
+    """A ctrl_tcp event as baresip 1.0.0 writes it (recorded on loopback)."""
+    return json.dumps(
+        {"event": True, "type": kind, "class": "call", "accountaor": "sip:telesales@127.0.0.1",
+         "direction": direction, "peeruri": "sip:07318888666@127.0.0.1:5070", "id": call_id, "param": param}
+    ).encode()
+
+
+def _dialled_phone() -> BaresipPhone:
+    phone = BaresipPhone("<sip:telesales@127.0.0.1>;regint=0")
+    phone._active = True  # as dial() leaves it once the command is sent
+    phone._dialled_at = time.monotonic()
+    return phone
+
+
+def _drain(phone: BaresipPhone) -> list[tuple[str, str, str | None]]:
+    events = []
+    while (event := phone.next_event(0)) is not None:
+        events.append((event.kind, event.reason, event.call_id))
+    return events
+
+
+def test_recorded_ctrl_tcp_events_become_the_ports_events() -> None:
+    phone = _dialled_phone()
+    for raw in (
+        b'{"event":true,"type":"CALL_LOCAL_SDP","class":"other","direction":"outgoing","param":"offer"}',
+        b'{"response":true,"ok":true,"data":"","token":"t1"}',
+        _recorded("CALL_RINGING", param="sip:07318888666@127.0.0.1:5070"),
+        _recorded("CALL_ESTABLISHED", param="sip:07318888666@127.0.0.1:5070"),
+        _recorded("CALL_CLOSED", param="Connection reset by peer"),
+        _recorded("CALL_CLOSED", param="late duplicate"),
+    ):
+        phone._handle(raw)
+    assert _drain(phone) == [
+        ("ringing", "", "e07e5dcee5c7e995"),  # the peer URI baresip puts in param is not a reason
+        ("established", "", "e07e5dcee5c7e995"),
+        ("closed", "Connection reset by peer", "e07e5dcee5c7e995"),
+    ]
+    assert not phone._active and phone._replies.qsize() == 1
+
+
+def test_events_of_other_calls_are_not_ours() -> None:
+    phone = _dialled_phone()
+    phone._handle(_recorded("CALL_CLOSED", call_id="in1", param="Request Terminated", direction="incoming"))
+    phone._handle(_recorded("CALL_RINGING"))
+    phone._handle(_recorded("CALL_CLOSED", call_id="other", param="486 Busy Here"))
+    phone._handle(b"not json")
+    phone._handle(b"[1, 2]")
+    assert _drain(phone) == [("ringing", "", "e07e5dcee5c7e995")]
+    assert phone._active
+
+
+def test_events_after_the_call_are_dropped() -> None:
+    phone = BaresipPhone("<sip:telesales@127.0.0.1>;regint=0")
+    phone._handle(_recorded("CALL_RINGING"))
+    assert _drain(phone) == []
