@@ -279,6 +279,9 @@ class BaresipPhone:
             self._gave_up = False
             self._uri = uri
             self._dialled_at = time.monotonic()
+            while not self._events.empty():  # what the last call's reader left unread is not this call's
+                with contextlib.suppress(queue.Empty):
+                    self._events.get_nowait()
         self._events.put(PhoneEvent("dialling", self._dialled_at))
         try:
             reply = self._command("dial", uri)

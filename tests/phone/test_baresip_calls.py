@@ -204,3 +204,23 @@ def test_a_control_connection_taken_by_another_client_is_noticed_and_start_repla
         assert phone.running and phone.pid != first_pid
         with pytest.raises(ProcessLookupError):
             os.kill(first_pid, 0)
+
+
+def test_events_left_unread_from_the_last_call_do_not_leak_into_the_next() -> None:
+    with (
+        sipp_shop("reject", calls=2, params={"ring_ms": 0, "code": 486, "text": "Busy Here"}) as shop,
+        baresip_phone(shop.account) as phone,
+    ):
+        phone.dial(shop.uri())
+        deadline = time.monotonic() + 3
+        while phone.running and time.monotonic() < deadline:
+            try:
+                phone.dial(shop.uri())  # refused until the first call is closed; nobody reads its events
+                break
+            except PhoneBusyError:
+                time.sleep(0.01)
+        first = phone.next_event(2.0)
+        assert first is not None and first.kind == "dialling"
+        rest = [phone.next_event(2.0), phone.next_event(2.0)]
+        assert [e.kind if e else None for e in rest] == ["ringing", "closed"]
+        _assert_shop_done(shop)
