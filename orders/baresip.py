@@ -70,6 +70,7 @@ READY_TIMEOUT = 5.0
 SETUP_TIMEOUT = 10.0
 TERM_GRACE = 1.0
 REPLY_TIMEOUT = 3.0
+REGISTER_TIMEOUT = 5.0
 
 
 def find_binary() -> str | None:
@@ -304,6 +305,24 @@ class BaresipPhone:
                 return
         with contextlib.suppress(PhoneError):
             self._command("hangup", None)
+
+    def registration_problem(self, timeout: float = REGISTER_TIMEOUT) -> str | None:
+        """Why the account is not registered with its registrar, or None when it is (or does not register:
+        `regint=0`). baresip registers as it starts, before our control connection exists, so the state is
+        read with `reginfo` until it settles rather than waited for as an event. Not part of the port: the
+        screen can dial without it (a PBX may accept calls from an address it knows), `phone check` says it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = _registration_state(str(self._command("reginfo", None).get("data") or ""))
+            if state in ("OK", ""):
+                return None
+            if state == "ERR":
+                said = [_REG_FAILED.match(_strip_ansi(line)) for line in self._output]
+                reasons = [found.group(1).strip() for found in said if found]
+                return f"the registrar refused the account: {reasons[-1] if reasons else 'no reason given'}"
+            if time.monotonic() >= deadline:
+                return f"the registrar did not answer within {timeout:g} s"
+            time.sleep(0.1)
 
     def next_event(self, timeout: float) -> PhoneEvent | None:
         try:
@@ -579,6 +598,17 @@ def stop_process_group(proc: subprocess.Popen[bytes], grace: float = TERM_GRACE)
         proc.wait(timeout=5.0)
 
 
+def _registration_state(reginfo: str) -> str | None:
+    """The status column of `reginfo` for our one account: "OK", "ERR", "" (not registering), None (pending)."""
+    for line in reginfo.splitlines():
+        if line.startswith(">"):
+            status = _strip_ansi(line).split()
+            if len(status) < 3:
+                return ""  # no status column: an account with regint=0
+            return status[2] if status[2] in ("OK", "ERR") else None
+    return None
+
+
 def split_netstrings(buffer: bytes) -> tuple[list[bytes], bytes]:
     """Complete netstrings (`<len>:<body>,`) at the start of `buffer`, and what is left for the next read."""
     messages: list[bytes] = []
@@ -611,6 +641,7 @@ def _write_private(path: Path, text: str) -> None:
         os.close(fd)
 
 
+_REG_FAILED = re.compile(r"^reg: \S+: ([1-6][0-9]{2}[^(]*)")  # "reg: sip:8031@pbx: 403 Forbidden ()"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

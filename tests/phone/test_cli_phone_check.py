@@ -37,3 +37,22 @@ def test_test_call_to_a_number_is_answered_and_hung_up_by_us() -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == f"ready: baresip started with the account <sip:telesales@127.0.0.1:{shop.port}>"
     assert re.match(r"test call to 073188886666: answered after 0\.\d s, 1\.\d s talk", lines[1]), lines
+
+
+def test_a_registered_account_is_ready() -> None:
+    with sipp_shop("register", params={"code": 200, "text": "OK"}) as registrar:
+        account = f"<sip:8031@127.0.0.1:{registrar.port}>;regint=600"
+        result = run_cli("phone", "check", "--json", env=_env(account))
+        assert registrar.wait(10) == 0, registrar.output()  # it saw our REGISTER
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["ready"] is True
+
+
+def test_an_account_the_registrar_refuses_is_not_ready() -> None:
+    with sipp_shop("register", params={"code": 403, "text": "Forbidden"}) as registrar:
+        account = f"<sip:8031@127.0.0.1:{registrar.port}>;auth_pass=wrong;regint=600"
+        result = run_cli("phone", "check", env=_env(account))
+        assert registrar.wait(10) == 0, registrar.output()
+    assert result.exit_code == 1
+    assert result.stderr == "telesales: the softphone is not ready: the registrar refused the account: 403 Forbidden\n"
+    assert "wrong" not in result.output  # never the password

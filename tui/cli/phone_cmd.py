@@ -111,6 +111,10 @@ def _check(settings: Settings, dial: str | None) -> tuple[dict[str, Any], dict[s
         return report, times
     try:
         phone.start()
+        problem = phone.registration_problem()
+        if problem is not None:
+            report["reason"] = problem
+            return report, times
         report["ready"] = True
         report["reason"] = "baresip is running"
         if dial is not None:
