@@ -1,7 +1,8 @@
 """`telesales phone check [--dial URI] [--json]`: is this terminal's softphone usable, and does a call go through.
 
 What a technician runs at a new terminal, before any order taker relies on the dial key: it starts the softphone
-exactly as the call screen does (`BaresipPhone.from_settings`), says whether it came up, and with `--dial`
+exactly as the call screen does (`BaresipPhone.from_settings`), says whether it came up and its account
+registered with the PBX, and with `--dial`
 places one test call and reports what the phone saw: `{"ready", "outcome", "reason"}` (interfaces.md). An
 answered test call is hung up after a second, so a technician can dial a colleague's extension or an echo test.
 
