@@ -2,9 +2,9 @@
 
 What a technician runs at a new terminal, before any order taker relies on the dial key: it starts the softphone
 exactly as the call screen does (`BaresipPhone.from_settings`), says whether it came up and its account
-registered with the PBX, and with `--dial`
-places one test call and reports what the phone saw: `{"ready", "outcome", "reason"}` (interfaces.md). An
-answered test call is hung up after a second, so a technician can dial a colleague's extension or an echo test.
+registered with the PBX, and with `--dial` places one test call and reports what the phone saw: `{"ready",
+"outcome", "reason"}` (interfaces.md). An answered test call is hung up after a second, so a technician can
+dial a colleague's extension or an echo test.
 
 Exit codes: 0 when the phone is ready (whatever the test call's outcome: a busy line is a working phone), 1 when
 it is not (no softphone configured, baresip missing, ports taken, the account wrong: with `--json`, the error
