@@ -119,9 +119,11 @@ class NoPhone:
 
 
 # SIP final responses that mean the shop's line was busy, and those that mean nobody picked up.
+# 603 Decline (the shop pressed "reject") is busy as Asterisk's chan_sip counts it: the line is there and
+# someone is at it, so it is retried like a busy line rather than reported as a wrong number.
 # 408 (timeout) and 480 (temporarily unavailable) are what a phone left ringing or switched off gives;
 # 487 is our own CANCEL answered (the ring timeout or the order taker hung up before an answer).
-_BUSY = {486, 600}
+_BUSY = {486, 600, 603}
 _NO_ANSWER = {408, 480, 487}
 _CODE = re.compile(r"^\s*([1-6][0-9]{2})\b")
 
@@ -175,13 +177,14 @@ def normalise_number(raw: str, *, area_code: str = "", dial_prefix: str = "") ->
     Raises ValueError with a sentence for anything else: baresip dials any text it is given, so a number is
     checked here, never by the far end."""
     digits = _SEPARATORS.sub("", raw or "")
-    if digits.startswith("+86"):
-        digits = digits[3:]
-    elif digits.startswith("0086"):
-        digits = digits[4:]
+    international = digits.startswith(("+86", "0086"))
+    if international:
+        digits = digits[3:] if digits.startswith("+86") else digits[4:]
+        if not _MOBILE.fullmatch(digits) and not digits.startswith("0"):
+            digits = "0" + digits  # +86 731 8888 6666: the area code is written without its trunk 0
     if _MOBILE.fullmatch(digits) or _LANDLINE_WITH_AREA.fullmatch(digits):
         number = digits
-    elif _LOCAL.fullmatch(digits):
+    elif _LOCAL.fullmatch(digits) and not international:
         number = area_code + digits
     else:
         shown = (raw or "").strip()[:40] or "(empty)"

@@ -29,8 +29,9 @@ FIXED_NOW = "2026-11-23T09:00:00+08:00"  # a Monday morning in the call centre
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's config or database, and every test sees the same clock."""
+    kept = ("TELESALES_REQUIRE_PG", "TELESALES_REQUIRE_PHONE", "TELESALES_TEST_PG_ADMIN")
     for key in list(os.environ):
-        if key.startswith("TELESALES_") and key not in ("TELESALES_REQUIRE_PG", "TELESALES_TEST_PG_ADMIN"):
+        if key.startswith("TELESALES_") and key not in kept:
             monkeypatch.delenv(key)
     monkeypatch.setenv("TELESALES_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TELESALES_CONFIG", str(tmp_path / "config.toml"))

@@ -402,6 +402,27 @@ CASES: list[Case] = [
     c("--lang", "xx", "suggest", "C1", code=1, name="suggest:bad-lang"),
     c("--bogus", "suggest", "C1", code=2, name="global:unknown-option"),
     c("frobnicate", code=2),
+    # ---------------------------------------------------------------- phone check (no softphone is started by
+    # any row: the none default, a refused --dial, or a configuration refused before baresip would run)
+    c("phone", "check", code=1),
+    c("phone", "check", "--json", code=1, kind="phone_not_ready"),
+    *_each_text(lambda v: ("phone", "check", "--dial", v, "--json"), 1, "bad_input"),
+    c("phone", "check", "--dial", "sip:a b@x", "--json", code=1, kind="bad_input"),
+    c("phone", "check", "--dial", "sip:<x>", code=1),
+    c("phone", "check", "--dial", "sip:" + HUGE, code=1),
+    c("phone", "check", "--dial", BIG, code=1),
+    c("phone", "check", "--dial", code=2),
+    c("phone", "check", "--ring", "5", code=2),
+    c("phone", "check", "--json", code=1, kind="bad_input", TELESALES_PHONE="pbx"),
+    c("phone", "check", "--json", code=1, kind="phone_not_ready", TELESALES_PHONE="baresip"),
+    c("phone", "check", "--json", code=1, kind="phone_not_ready", TELESALES_PHONE="baresip",
+      TELESALES_SIP_ACCOUNT="<sip:1@127.0.0.1>;regint=0\nmodule_app evil.so"),
+    c("phone", "check", "--json", code=1, kind="phone_not_ready", TELESALES_PHONE="baresip",
+      TELESALES_SIP_ACCOUNT="no address at all"),
+    c("phone", "check", code=1, TELESALES_PHONE="baresip", TELESALES_SIP_ACCOUNT="<sip:1@127.0.0.1>;regint=0",
+      TELESALES_AUDIO_PLAYER="alsa;rm -rf"),
+    c("phone", "check", "--dial", "sip:1@127.0.0.1", "--json", code=1, kind="phone_not_ready",
+      TELESALES_PHONE="baresip", TELESALES_SIP_ACCOUNT="<sip:1@127.0.0.1>;regint=0", PATH="/nonexistent"),
     # ---------------------------------------------------------------- NUL where a code or a name is looked up
     # (PostgreSQL refuses NUL in any text parameter; SQLite would look it up and find nothing)
     c("order", "place", "C1", "A\x00=1", "--json", code=1, kind="bad_input"),

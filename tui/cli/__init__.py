@@ -15,6 +15,7 @@ from tui.cli import (  # noqa: F401  isort: skip
     entry_cmd,
     match_cmd,
     order_cmds,
+    phone_cmd,
     report_cmd,
     script_cmds,
     suggest_cmd,
