@@ -271,7 +271,7 @@ class CallScreen(BaseScreen[None]):
             call = self.phone_call
             if call is not None and call.active:
                 self.phone_call = None
-                self.query_one("#call-timer", Static).update(Text(""), layout=False)
+                self._phone_footer()
                 self._tick()
             self.notify(t("phone.error", error=str(exc)[:120] or type(exc).__name__), severity="error")
             return
@@ -705,17 +705,21 @@ class CallScreen(BaseScreen[None]):
             return self.telesales.phone().available
         return True
 
-    # keys that leave the footer for the softphone's two on a terminal that has one: at 80 columns the footer
-    # holds about four keys; these stay in F1 help and the palette
+    # keys that leave the footer for the softphone's on a terminal that has one: at 80 columns the footer holds
+    # about four keys; these stay in F1 help and the palette
     FOOTER_MAKES_ROOM = ("f2", "f8")
 
     def _phone_footer(self) -> None:
-        """Room in the footer for Ctrl+T and Ctrl+G, and in the title row for the call's state. The screen's
-        own bindings map is a copy per instance (Textual), so this changes this screen only."""
+        """Room in the footer for the softphone's key, and in the title row for the call's state. The footer
+        shows Ctrl+T while no call is on the line and Ctrl+G while one is (both keys work at any time: a second
+        Ctrl+T is refused with a notice). The screen's bindings map is a copy per instance (Textual), so this
+        changes this screen only."""
         self.query_one("#call-timer", Static).add_class("phone")
-        for key in self.FOOTER_MAKES_ROOM:
+        active = self.phone_call is not None and self.phone_call.active
+        shown = {DIAL_KEY: not active, HANGUP_KEY: active, **dict.fromkeys(self.FOOTER_MAKES_ROOM, False)}
+        for key, show in shown.items():
             bindings = self._bindings.key_to_bindings.get(key, [])
-            self._bindings.key_to_bindings[key] = [replace(b, show=False) for b in bindings]
+            self._bindings.key_to_bindings[key] = [replace(b, show=show) for b in bindings]
         self.refresh_bindings()
 
     def _number(self) -> str | None:
@@ -750,6 +754,7 @@ class CallScreen(BaseScreen[None]):
             self.notify(t("phone.bad_number", error=str(exc)), severity="error")
             return
         self.phone_call = PhoneCall(number)
+        self._phone_footer()
         self._render_phone()
         self.notify(t("phone.dialling_to", number=number))
         self.place_call(self.phone_call)
@@ -828,6 +833,7 @@ class CallScreen(BaseScreen[None]):
         if call is None:
             return
         call.result = result = message.result
+        self._phone_footer()
         self._render_phone()
         if result.outcome == "answered":
             self.notify(t("phone.ended_answered", time=_mmss(result.talk_s)))
