@@ -151,11 +151,21 @@ class TelesalesApp(App[None]):
     # ------------------------------------------------------------------------------------------- phone
 
     def phone(self) -> Phone:
-        """The terminal's phone, made (not started) on first use; `NoPhone` if it cannot even be made."""
+        """The terminal's phone, made (not started) on first use. One that cannot even be made (the baresip
+        adapter missing, its settings wrong) is said once and the terminal works as without a phone: the
+        order taker dials by hand rather than losing the call screen."""
+        problem = ""
         with self._phone_lock:
             if self._phone is None:
-                self._phone = self.phone_factory(self.settings)
-            return self._phone
+                try:
+                    self._phone = self.phone_factory(self.settings)
+                except Exception as exc:
+                    self._phone = NoPhone()
+                    problem = str(exc)[:120] or type(exc).__name__
+            phone = self._phone
+        if problem:
+            self.notify(t("phone.error", error=problem), severity="error")
+        return phone
 
     def ready_phone(self) -> Phone:
         """The phone, started once (in a worker thread: the first dial of the day pays for it)."""

@@ -87,6 +87,9 @@ async def test_answered_call_records_the_real_talk_time(demo_engine: Engine, tmp
         await pilot.press("ctrl+t")
         await until(pilot, lambda: header(call).startswith(t("phone.ringing", time="")), "ringing shown")
         assert phone.dialled == ["907318888" + "6666"]
+        await settle(pilot)
+        footer = on_screen(app).splitlines()[-1]
+        assert "Ctrl+G" in footer and "Ctrl+T" not in footer, footer  # the key that makes sense now
         assert phone.started == 1
         phone.emit("established", after=4)
         await until(pilot, lambda: t("phone.talking", time="00:00") in header(call), "talking shown")
@@ -230,3 +233,32 @@ async def test_without_a_softphone_the_screen_is_as_before(demo_engine: Engine, 
         await settle(pilot)
         assert call.phone_call is None
         assert "⏱" in header(call)
+
+
+async def test_leaving_the_call_with_esc_hangs_up(demo_engine: Engine, tmp_path: Path) -> None:
+    set_phones(demo_engine, "13800138000")
+    phone = FakePhone(FakeClock(), answer=True)
+    app = make_app(demo_engine, tmp_path, phone)
+    async with app.run_test(size=SIZE) as pilot:
+        call = await open_call(pilot)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: call.phone_call is not None and call.phone_call.answered_at is not None, "answered")
+        await pilot.press("escape", "enter")  # leave the call without an outcome: yes
+        await until(pilot, lambda: not isinstance(app.screen, CallScreen), "back on the queue")
+        assert phone.hangups == 1 and not phone.in_call
+
+
+async def test_a_phone_that_cannot_be_made_leaves_the_screen_as_before(demo_engine: Engine, tmp_path: Path) -> None:
+    app = make_app(demo_engine, tmp_path, None)
+
+    def broken(_settings: Settings) -> FakePhone:
+        raise RuntimeError("no baresip here")
+
+    app.phone_factory = broken
+    async with app.run_test(size=SIZE) as pilot:
+        call = await open_call(pilot)
+        assert "Ctrl+T" not in on_screen(app).splitlines()[-1]
+        assert "no baresip here" in " ".join(str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert call.phone_call is None
