@@ -201,7 +201,7 @@ async def test_a_bad_or_missing_number_dials_nothing(demo_engine: Engine, tmp_pa
         assert call.notice().startswith(t("phone.bad_number", error="")), call.notice()
         assert call.notice() in on_screen(app) or call.notice()[:30] in on_screen(app)
         assert call.view is not None
-        call.view.card.phone = None  # type: ignore[misc]
+        call.view.card.phone = None
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert phone.dialled == [] and call.notice() == t("phone.no_number")
