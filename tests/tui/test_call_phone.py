@@ -15,6 +15,7 @@ from textual.widgets import OptionList
 from db.models import Call, Customer
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from orders.telephony import PhoneError
 from tests.tui.flows import open_call
 from tests.tui.phone_fake import FakeClock, FakePhone
 from tui.app import TelesalesApp
@@ -262,3 +263,24 @@ async def test_a_phone_that_cannot_be_made_leaves_the_screen_as_before(demo_engi
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert call.phone_call is None
+
+
+async def test_a_softphone_that_will_not_start_is_said_and_nothing_is_left_active(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    set_phones(demo_engine, "13800138000")
+
+    class Broken(FakePhone):
+        def start(self) -> None:
+            raise PhoneError("baresip did not start: port 4444 taken")
+
+    phone = Broken(FakeClock())
+    app = make_app(demo_engine, tmp_path, phone)
+    async with app.run_test(size=SIZE) as pilot:
+        call = await open_call(pilot)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: call.phone_call is None and "port 4444" in call.notice(), "the failure said")
+        assert phone.dialled == []
+        assert call.notice() == t("phone.error", error="baresip did not start: port 4444 taken")
+        await settle(pilot)
+        assert "Ctrl+T" in on_screen(app).splitlines()[-1]
