@@ -6,6 +6,8 @@ Figures over N calls (default 50) dialled one after another on one call screen a
   event's message, the header's update and paint);
 - answer → "connected" painted: the shop answers (the event is queued by the phone) until the first refresh
   whose header shows the talk time;
+- baseline, same run: a key that only says something (Ctrl+G with no call on the line: a notice) pressed until
+  the first refresh of the screen after it: what any key costs through Pilot and a paint;
 - the dialling worker polls the phone every PHONE_POLL_S (0.1 s) only when no event comes: an event is read
   as soon as it is queued, so neither figure includes that period.
 
@@ -84,13 +86,14 @@ async def run(calls: int) -> None:
         end = time.perf_counter() + 10
         while time.perf_counter() < end:
             for at, header in painted:
-                if at >= since and header.startswith(text):
+                if at >= since and header.startswith(text) and (text or at > since):
                     return at - since
             await pilot.pause(0.001)
         raise SystemExit(f"bench/phone_tui.py: never painted {text!r}")
 
     to_ringing: list[float] = []
     to_connected: list[float] = []
+    baseline: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
         call = await open_call(pilot)
         CallScreen._compositor_refresh = hooked  # type: ignore[method-assign,assignment]
@@ -106,6 +109,11 @@ async def run(calls: int) -> None:
                 hung = time.perf_counter()
                 await pilot.press("ctrl+g")
                 await until_painted(pilot, hung, ended)
+            for _ in range(calls):
+                painted.clear()
+                start = time.perf_counter()
+                await pilot.press("ctrl+g")  # no call on the line: a notice, nothing else
+                baseline.append(await until_painted(pilot, start, ""))
         finally:
             CallScreen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
         assert len(phone.dialled) == calls and call.phone_call is not None
@@ -114,6 +122,10 @@ async def run(calls: int) -> None:
     print(
         f"dial key -> ringing painted:   p50 {_pct(to_ringing, 0.5) * ms:6.1f} ms  "
         f"p99 {_pct(to_ringing, 0.99) * ms:6.1f} ms  mean {statistics.mean(to_ringing) * ms:6.1f} ms"
+    )
+    print(
+        f"baseline key -> painted:       p50 {_pct(baseline, 0.5) * ms:6.1f} ms  "
+        f"p99 {_pct(baseline, 0.99) * ms:6.1f} ms  mean {statistics.mean(baseline) * ms:6.1f} ms"
     )
     print(
         f"answer -> connected painted:   p50 {_pct(to_connected, 0.5) * ms:6.1f} ms  "
