@@ -295,6 +295,12 @@ class Call(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=24)
     callback_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True, index=True))
     note: str = Field(default="", sa_type=Text)
+    # a call dialled through the terminal's softphone (all NULL for one dialled by hand): when the dial went
+    # out, when the shop answered, the seconds it rang and the SIP reason it ended with ("486 Busy Here")
+    dialled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    ring_s: int | None = None
+    sip_reason: str | None = Field(default=None, max_length=64)
 
 
 class Ticket(SQLModel, table=True):

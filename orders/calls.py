@@ -61,6 +61,7 @@ from orders.retention import Occasions, is_retention_risk, load_occasions
 from orders.scope import CustomerScope, chunks
 from orders.settings import Settings
 from orders.shop_week import ordered_in_week
+from orders.telephony import CallResult, sip_code
 from orders.text_checks import operator_problem, text_problem
 from orders.tickets import MAX_NOTE, STILL_OPEN, note_reply
 
@@ -155,8 +156,10 @@ class CallRecord:
     duration_s: int
     callback_at: datetime | None
     note: str
+    phone: PhoneFacts | None = None  # what the softphone knew, for a call dialled from the screen
 
     def as_json(self, zone: ZoneInfo) -> dict[str, Any]:
+        facts = self.phone
         return {
             "call_id": self.call_id,
             "customer": self.customer,
@@ -168,7 +171,73 @@ class CallRecord:
             "duration_s": self.duration_s,
             "callback_at": iso(self.callback_at, zone),
             "note": self.note,
+            "dialled_at": iso(facts.dialled_at, zone) if facts else None,
+            "answered_at": iso(facts.answered_at, zone) if facts else None,
+            "ring_s": facts.ring_s if facts else None,
+            "sip_reason": facts.reason if facts else None,
         }
+
+
+@dataclass(frozen=True)
+class PhoneFacts:
+    """A call dialled through the softphone, in wall-clock time: what `finish_call` records instead of the
+    screen's timer. Built from a `CallResult` (monotonic seconds) by `phone_facts`."""
+
+    outcome: str  # the phone's outcome: answered, no_answer, busy, failed
+    reason: str  # the SIP reason as the far end gave it ("486 Busy Here"), "" for a normal hang-up
+    dialled_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime
+    ring_s: int
+    talk_s: int
+
+    @property
+    def started_at(self) -> datetime:
+        """The call's real start: the answer, or the dial for a call nobody answered."""
+        return self.answered_at or self.dialled_at
+
+
+def phone_facts(result: CallResult, *, wall_now: datetime, monotonic_now: float) -> PhoneFacts:
+    """`result`'s monotonic times on the wall clock, read once as `wall_now` at `monotonic_now`: durations
+    stay those the phone measured even if the wall clock is stepped meanwhile."""
+
+    def wall(at: float) -> datetime:
+        return wall_now - timedelta(seconds=max(0.0, monotonic_now - at))
+
+    return PhoneFacts(
+        outcome=result.outcome,
+        reason=result.reason[:64],
+        dialled_at=wall(result.dialled_at),
+        answered_at=wall(result.answered_at) if result.answered_at is not None else None,
+        ended_at=wall(result.ended_at),
+        ring_s=min(MAX_DURATION_S, round(result.ring_s)),
+        talk_s=min(MAX_DURATION_S, round(result.talk_s)),
+    )
+
+
+# SIP final responses saying the number itself is wrong (not found, does not exist anywhere, incomplete,
+# gone): calling again will not help, so the shop's number needs fixing, not a retry.
+WRONG_NUMBER_CODES = frozenset({404, 410, 484, 604})
+
+
+def outcome_to_record(result: CallResult) -> str | None:
+    """The call outcome (`CALL_OUTCOMES`) the outcome dialog preselects for a call the phone saw end, or None
+    when the order taker must choose (the call was answered: ordered, refused, call me later …).
+
+    - busy and no_answer are recorded as such, and come back as a retry (`RETRY_OUTCOMES`);
+    - failed with 404/410/484/604 is `wrong_number`: the network says that number leads nowhere;
+    - any other failure with a SIP code (403, 503, 603 Decline …) is `no_answer`: the shop was not reached
+      and is tried again, since a declined or failed call says nothing final about the shop;
+    - a failure with no SIP code is the softphone's own (it could not place the call at all): None, because
+      nothing is known about the shop; the order taker dials again or by hand."""
+    if result.outcome == "answered":
+        return None
+    if result.outcome in ("busy", "no_answer"):
+        return result.outcome
+    code = sip_code(result.reason)
+    if code is None:
+        return None
+    return "wrong_number" if code in WRONG_NUMBER_CODES else "no_answer"
 
 
 def iso(moment: datetime | None, zone: ZoneInfo) -> str | None:
@@ -860,9 +929,14 @@ def finish_call(
     callback_at: datetime | None = None,
     duration_s: int | None = None,
     note: str = "",
+    phone: PhoneFacts | None = None,
 ) -> CallRecord:
     """End a call opened by `start_call`: its outcome, callback and duration (from its start unless the
-    telephone system's figure is given). A call is finished once; a second outcome is refused."""
+    telephone system's figure is given). A call is finished once; a second outcome is refused.
+
+    With `phone` (the call was dialled through the softphone) the row holds the real call: it starts at the
+    answer (at the dial when unanswered), ends at the hang-up, lasts the talk time, and keeps the dial time,
+    the ring seconds and the SIP reason; the screen's timer counted the preparation and the typing too."""
     at = now()
     validate_outcome(outcome)
     cleaned = _check_note(note)
@@ -887,16 +961,31 @@ def finish_call(
         started_at, previous, who, code, name, customer_id = row
         if previous is not None:
             raise CallError(f"call {call_id} was already recorded as {previous}")
+        ended_at = at
+        values: dict[str, Any] = {}
+        if phone is not None:
+            started_at, ended_at, duration_s = phone.started_at, min(phone.ended_at, at), phone.talk_s
+            values = {
+                "started_at": started_at,
+                "dialled_at": phone.dialled_at,
+                "answered_at": phone.answered_at,
+                "ring_s": phone.ring_s,
+                "sip_reason": phone.reason,
+            }
         if duration_s is None:
             duration_s = min(MAX_DURATION_S, max(0, int((at - started_at).total_seconds())))
         done = conn.execute(
             update(Call)
             .where(col(Call.id) == call_id, col(Call.outcome).is_(None))
-            .values(ended_at=at, duration_s=duration_s, outcome=outcome, callback_at=callback, note=cleaned)
+            .values(
+                ended_at=ended_at, duration_s=duration_s, outcome=outcome, callback_at=callback, note=cleaned, **values
+            )
         )
         if done.rowcount != 1:  # another terminal finished it between our read and write (PostgreSQL)
             raise CallError(f"call {call_id} was already recorded")
-        record = CallRecord(call_id, code, name, who, outcome, started_at, at, duration_s, callback, cleaned)
+        record = CallRecord(
+            call_id, code, name, who, outcome, started_at, ended_at, duration_s, callback, cleaned, phone
+        )
         _audit(conn, record)
         _settle_planned(conn, int(customer_id), call_id, outcome, started_at, settings.zone)
         if outcome == "replied":

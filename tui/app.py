@@ -8,11 +8,13 @@ until it answers again, while the screens keep working on what they have.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from threading import Lock
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Engine, text
 from textual import events, on, work
@@ -26,6 +28,7 @@ from db.engine import database_file_gone, is_connection_error
 from orders.clock import today, week_of
 from orders.drafts import Draft, DraftStore, DraftsUnsaved
 from orders.settings import Settings, data_dir
+from orders.telephony import NoPhone, Phone
 from orders.users import SignedIn
 from tui.help import HelpScreen
 from tui.i18n import t
@@ -56,6 +59,17 @@ def outage(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def default_phone(settings: Settings) -> Phone:
+    """The terminal's softphone as its settings name it: none (the order taker dials by hand) or baresip.
+
+    `orders.baresip` is imported only when asked for, by name: a terminal without a softphone never loads it,
+    and this module does not depend on it being there."""
+    if settings.phone == "baresip":
+        module = importlib.import_module("orders.baresip")
+        return cast("Phone", module.BaresipPhone.from_settings(settings))
+    return NoPhone()
 
 
 class TelesalesApp(App[None]):
@@ -102,6 +116,14 @@ class TelesalesApp(App[None]):
         # notices are said on the screen's notice line (`notify`): Textual's toasts, drawn over the draft's total
         # and the queue's columns, are never mounted
         self._disable_notifications = True
+        # the softphone, made on first use through `phone_factory` (tests put a scripted phone there) and
+        # started on the first dial, in the dialling worker: starting baresip takes a moment and may fail, and
+        # neither must hold the sign-in. `phone_clock` is the clock its events are stamped with.
+        self.phone_factory: Callable[[Settings], Phone] = default_phone
+        self.phone_clock: Callable[[], float] = time.monotonic
+        self._phone: Phone | None = None
+        self._phone_started = False
+        self._phone_lock = Lock()
 
     def on_mount(self) -> None:
         from tui.screens.login import LoginScreen
@@ -125,6 +147,45 @@ class TelesalesApp(App[None]):
         keys, self._early_keys = self._early_keys or [], None
         for key in keys:
             await super().on_event(key)
+
+    # ------------------------------------------------------------------------------------------- phone
+
+    def phone(self) -> Phone:
+        """The terminal's phone, made (not started) on first use. One that cannot even be made (the baresip
+        adapter missing, its settings wrong) is said once and the terminal works as without a phone: the
+        order taker dials by hand rather than losing the call screen."""
+        problem = ""
+        with self._phone_lock:
+            if self._phone is None:
+                try:
+                    self._phone = self.phone_factory(self.settings)
+                except Exception as exc:
+                    self._phone = NoPhone()
+                    problem = str(exc)[:120] or type(exc).__name__
+            phone = self._phone
+        if problem:
+            self.notify(t("phone.error", error=problem), severity="error")
+        return phone
+
+    def ready_phone(self) -> Phone:
+        """The phone, started once (in a worker thread: the first dial of the day pays for it)."""
+        phone = self.phone()
+        with self._phone_lock:
+            if not self._phone_started:
+                phone.start()
+                self._phone_started = True
+        return phone
+
+    def on_unmount(self) -> None:
+        """Quitting hangs up a call still going and stops the softphone: a baresip child left behind would
+        keep the line, its ports and the headset."""
+        phone = self._phone
+        if phone is None:
+            return
+        try:
+            phone.hangup()
+        finally:
+            phone.stop()
 
     # ------------------------------------------------------------------------------------------ session
 

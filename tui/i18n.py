@@ -318,7 +318,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 # The lead's screens keep their strings in modules of their own; merged here so `t()` stays the one function.
-from tui import i18n_calls, i18n_keys, i18n_layout, i18n_lead, i18n_queue, i18n_tickets, i18n_users  # noqa: E402
+from tui import (  # noqa: E402
+    i18n_calls,
+    i18n_keys,
+    i18n_layout,
+    i18n_lead,
+    i18n_phone,
+    i18n_queue,
+    i18n_tickets,
+    i18n_users,
+)
 
 for _part in (
     i18n_tickets.MESSAGES,
@@ -328,6 +337,7 @@ for _part in (
     i18n_keys.MESSAGES,
     i18n_layout.MESSAGES,
     i18n_users.MESSAGES,
+    i18n_phone.MESSAGES,
 ):
     _clash = MESSAGES.keys() & _part.keys()
     if _clash:  # a silent overwrite would show one screen's words on another

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from orders.retention import RetentionRow
     from orders.script_context import PreparedScript
     from orders.suggest import Item, Season
+    from orders.telephony import CallResult, PhoneEvent
     from orders.ticket_view import QueueChoices, QueueFilter, QueueItem, TicketView
     from orders.tickets import QueueCounts, TicketRow
     from orders.users import LoginError, SignedIn, UserRow
@@ -297,3 +298,22 @@ class UserChanged(Reply):
     """A lead's change to a login was saved; `text` says what, in the screen's language."""
 
     text: str
+
+
+# ------------------------------------------------------------------------------------------- the phone
+
+
+@dataclass
+class PhoneSaid(Reply):
+    """The softphone's worker saw an event of the current call (dialling, ringing, answered …): the header
+    shows it at once."""
+
+    event: PhoneEvent
+
+
+@dataclass
+class PhoneCallOver(Reply):
+    """The current call is over, with what the phone knew; `timed_out` when the ring timeout hung it up."""
+
+    result: CallResult
+    timed_out: bool = False

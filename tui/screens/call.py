@@ -10,6 +10,7 @@ screen keeps working on what it has.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from rich.cells import cell_len
@@ -19,10 +20,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, get_current_worker
 
 from db.engine import is_connection_error
 from orders.call_view import CallView, load_call_view, load_limits
-from orders.calls import QueueEntry, finish_call, record_call, start_call
+from orders.calls import PhoneFacts, QueueEntry, finish_call, outcome_to_record, phone_facts, record_call, start_call
 from orders.claims import InCall, claim_shop, renew_claim
 from orders.clock import now, today
 from orders.drafts import Draft, DraftLine
@@ -34,18 +36,22 @@ from orders.readback import line_flags
 from orders.script_context import PreparedScript, prepare_script
 from orders.shop_week import week_orders
 from orders.suggest import brief_or_reason
+from orders.telephony import CallResult, PhoneEvent, normalise_number, outcome_of
 from scripts_lib.render import RenderedStep
 from tui.i18n import join, language, t, weekday
-from tui.keys import bind
+from tui.keys import bind, key_label
 from tui.messages import (
     CallFinished,
     CallOpened,
     CallViewLoaded,
     ClaimRenewed,
     LimitsLoaded,
+    PhoneCallOver,
+    PhoneSaid,
     ScriptFailed,
     ScriptLoaded,
     WeekOrdersLoaded,
+    WorkFailed,
 )
 from tui.money import amount, yuan
 from tui.screens.base import BaseScreen, db_worker
@@ -74,10 +80,42 @@ class SuggestTable(DataTable[Text]):
     ]
 
 
+# How often the dialling worker looks at the clock between the phone's events (the ring timeout's grain), and
+# how long it waits for the phone to confirm a hang-up before taking the call as ended at the hang-up.
+PHONE_POLL_S = 0.1
+HANGUP_GRACE_S = 5.0
+DIAL_KEY = "ctrl+t"
+HANGUP_KEY = "ctrl+g"
+
+
+@dataclass
+class PhoneCall:
+    """One call dialled from the screen, shared by the screen (which hangs up) and its worker (which reads
+    the phone): the events so far, and whether we hung up before an answer (then it is a no answer)."""
+
+    number: str
+    events: list[PhoneEvent] = field(default_factory=list)
+    cancelled: bool = False
+    hangup_at: float | None = None
+    result: CallResult | None = None  # set once the call is over
+
+    @property
+    def active(self) -> bool:
+        return self.result is None
+
+    @property
+    def answered_at(self) -> float | None:
+        return next((e.at for e in self.events if e.kind == "established"), None)
+
+
 class CallScreen(BaseScreen[None]):
     CSS_PATH = "call.tcss"
     KEEPS_DRAFT = True
     BINDINGS = [  # noqa: RUF012
+        # the softphone's keys (shown only when the terminal has one): Ctrl+letters, since every F-key is taken
+        # and letters go to the brand box; T for telephone, G for 挂断 (guàduàn)
+        bind(DIAL_KEY, "dial", "dial", id="call.dial", display=key_label(DIAL_KEY)),
+        bind(HANGUP_KEY, "hangup", "hangup", id="call.hangup", display=key_label(HANGUP_KEY)),
         bind("f2", "take_suggestion", "take", id="call.take"),
         bind("f5", "readback", "readback", id="call.readback"),
         bind("f8", "complaint", "complaint", id="call.complaint"),
@@ -114,6 +152,7 @@ class CallScreen(BaseScreen[None]):
         self.started = now()
         self.ended = False
         self.claim_lost_said = False
+        self.phone_call: PhoneCall | None = None  # the last call dialled from this screen
 
     # ------------------------------------------------------------------------------------------- layout
 
@@ -171,6 +210,8 @@ class CallScreen(BaseScreen[None]):
         brand.focus()
         self._render_draft()
         self._save()
+        if self.telesales.phone().available:
+            self._phone_footer()
         self.set_interval(1.0, self._tick)
         self.set_interval(self.telesales.settings.limits_refresh_seconds, self.refresh_limits)
         self.set_interval(max(10.0, self.telesales.settings.call_claim_minutes * 60 / 3), self.renew)
@@ -226,6 +267,14 @@ class CallScreen(BaseScreen[None]):
             self.notify(t("call.claim_lost", name=message.holder), severity="error", timeout=30)
 
     def worker_failed(self, exc: BaseException, group: str) -> None:
+        if group == "phone":  # the softphone could not start or dial: said as it said it; the call is over
+            call = self.phone_call
+            if call is not None and call.active:
+                self.phone_call = None
+                self._phone_footer()
+                self._tick()
+            self.notify(t("phone.error", error=str(exc)[:120] or type(exc).__name__), severity="error")
+            return
         if isinstance(exc, InCall):
             self._held_elsewhere(exc)
             return
@@ -642,9 +691,195 @@ class CallScreen(BaseScreen[None]):
     def _tick(self) -> None:
         seconds = max(0, int((now() - self.started).total_seconds()))
         # fixed width: a repaint of these cells, not a new layout of the screen every second
-        self.query_one("#call-timer", Static).update(Text(f"⏱ {seconds // 60:02d}:{seconds % 60:02d}"), layout=False)
+        if not self._render_phone():  # the call's own time once one was dialled here
+            self.query_one("#call-timer", Static).update(Text(f"⏱ {_mmss(seconds)}"), layout=False)
         if seconds % 30 == 0 and self.view is not None:
             self._render_week_orders()  # the cut-off's minutes left
+
+    # ------------------------------------------------------------------------------------------- phone
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The softphone's keys exist only on a terminal that has one: with none configured the screen is as it
+        was (the order taker dials by hand), and neither the footer, F1 help nor the palette offers them."""
+        if action in ("dial", "hangup"):
+            return self.telesales.phone().available
+        return True
+
+    # keys that leave the footer for the softphone's on a terminal that has one: at 80 columns the footer holds
+    # about four keys; these stay in F1 help and the palette
+    FOOTER_MAKES_ROOM = ("f2", "f8")
+
+    def _phone_footer(self) -> None:
+        """Room in the footer for the softphone's key, and in the title row for the call's state. The footer
+        shows Ctrl+T while no call is on the line and Ctrl+G while one is (both keys work at any time: a second
+        Ctrl+T is refused with a notice). The screen's bindings map is a copy per instance (Textual), so this
+        changes this screen only."""
+        self.query_one("#call-timer", Static).add_class("phone")
+        active = self.phone_call is not None and self.phone_call.active
+        shown = {DIAL_KEY: not active, HANGUP_KEY: active, **dict.fromkeys(self.FOOTER_MAKES_ROOM, False)}
+        for key, show in shown.items():
+            bindings = self._bindings.key_to_bindings.get(key, [])
+            self._bindings.key_to_bindings[key] = [replace(b, show=show) for b in bindings]
+        self.refresh_bindings()
+
+    def _number(self) -> str | None:
+        """The shop's number as the customer list holds it, from the card (or the queue's row before)."""
+        if self.view is not None:
+            return self.view.card.phone or ""
+        if self.entry is not None:
+            return self.entry.phone or ""
+        return None
+
+    def action_dial(self) -> None:
+        """Dial the shop. Refused, with nothing dialled, while a call is on the line (baresip would open a
+        second one in parallel) and for a missing or malformed number (baresip dials any text it is given)."""
+        app = self.telesales
+        phone = app.phone()
+        if not phone.available:
+            self.notify(t("phone.unavailable"), severity="warning")
+            return
+        if self.phone_call is not None and self.phone_call.active:
+            self.notify(t("phone.one_call", hangup=key_label(HANGUP_KEY)), severity="warning")
+            return
+        raw = self._number()
+        if raw is None:
+            self.notify(t("phone.not_loaded"), severity="warning")
+            return
+        if not raw.strip():
+            self.notify(t("phone.no_number"), severity="error")
+            return
+        try:
+            number = normalise_number(raw, area_code=app.settings.area_code, dial_prefix=app.settings.dial_prefix)
+        except ValueError as exc:
+            self.notify(t("phone.bad_number", error=str(exc)), severity="error")
+            return
+        self.phone_call = PhoneCall(number)
+        self._phone_footer()
+        self._render_phone()
+        self.notify(t("phone.dialling_to", number=number))
+        self.place_call(self.phone_call)
+
+    def action_hangup(self) -> None:
+        """Hang up (or cancel the ringing: then the call is a no answer). The worker reports the end."""
+        call = self.phone_call
+        if call is None or not call.active:
+            self.notify(t("phone.no_call"), severity="warning")
+            return
+        self._hang_up(call)
+
+    def _hang_up(self, call: PhoneCall) -> None:
+        if call.hangup_at is None:
+            call.cancelled = call.answered_at is None
+            call.hangup_at = self.telesales.phone_clock()
+        self.telesales.phone().hangup()
+
+    def place_call(self, call: PhoneCall) -> Worker[None]:
+        return self.run_worker(
+            lambda: self._run_call(call), group="phone", thread=True, exclusive=False, exit_on_error=False
+        )
+
+    def _run_call(self, call: PhoneCall) -> None:
+        """The dialling worker: dial, then read the phone's events until the call is over, posting each one
+        and the end. It hangs up at the ring timeout (a no answer), and when the screen is gone."""
+        app = self.telesales
+        clock = app.phone_clock
+        try:
+            phone = app.ready_phone()
+            first = PhoneEvent("dialling", clock())
+            call.events.append(first)
+            self.post_message(PhoneSaid(first))
+            phone.dial(call.number)
+            deadline = first.at + app.settings.ring_timeout_seconds
+            timed_out = False
+            worker = get_current_worker()
+            while True:
+                event = phone.next_event(PHONE_POLL_S)
+                if event is not None and event.kind != "dialling":  # "dialling" is ours, said above
+                    call.events.append(event)
+                    self.post_message(PhoneSaid(event))
+                    result = outcome_of(call.events, cancelled=call.cancelled)
+                    if result is not None:
+                        self.post_message(PhoneCallOver(result, timed_out))
+                        return
+                    continue
+                at = clock()
+                if worker.is_cancelled:  # the screen is gone: never leave a call on the line
+                    phone.hangup()
+                    return
+                if call.answered_at is None and call.hangup_at is None and at >= deadline:
+                    timed_out = True
+                    call.cancelled = True
+                    call.hangup_at = at
+                    phone.hangup()
+                if call.hangup_at is not None and at - call.hangup_at >= HANGUP_GRACE_S:
+                    # the phone never confirmed the hang-up: the call ended when it was hung up
+                    call.events.append(PhoneEvent("closed", call.hangup_at))
+                    result = outcome_of(call.events, cancelled=call.cancelled)
+                    if result is not None:
+                        self.post_message(PhoneCallOver(result, timed_out))
+                    return
+        except Exception as exc:
+            self.post_message(WorkFailed(exc, "phone"))
+
+    @on(PhoneSaid)
+    def _phone_said(self, _message: PhoneSaid) -> None:
+        self._render_phone()
+
+    @on(PhoneCallOver)
+    def _phone_call_over(self, message: PhoneCallOver) -> None:
+        """The call is over: an answered one waits for F10 with its real times; busy, no answer and a wrong
+        number open the outcome dialog with that outcome chosen, so Enter records it (and its retry)."""
+        call = self.phone_call
+        if call is None:
+            return
+        call.result = result = message.result
+        self._phone_footer()
+        self._render_phone()
+        if result.outcome == "answered":
+            self.notify(t("phone.ended_answered", time=_mmss(result.talk_s)))
+            return
+        recorded = outcome_to_record(result)
+        reason = result.reason or "-"
+        if message.timed_out:
+            self.notify(t("phone.timeout", seconds=self.telesales.settings.ring_timeout_seconds), severity="warning")
+        elif recorded is None:
+            self.notify(t("phone.ended_failed", reason=reason), severity="error")
+            return
+        else:
+            self.notify(t(f"phone.ended_{recorded}", reason=reason), severity="warning")
+        if recorded is not None and self.app.screen is self:
+            self.action_end_call(recorded)
+
+    def _render_phone(self) -> bool:
+        """The call's state where the screen's timer was: dialling, ringing with its seconds, the talk time
+        from the answer, then how it ended. False when no call was dialled here (the timer stays)."""
+        call = self.phone_call
+        if call is None:
+            return False
+        clock = self.telesales.phone_clock()
+        style = "bold"
+        if call.result is not None:
+            result = call.result
+            if result.outcome == "answered":
+                text = t("phone.ended", time=_mmss(result.talk_s))
+            else:
+                text = t("phone." + result.outcome)
+            style = "dim" if result.outcome == "answered" else "bold yellow"
+        elif call.answered_at is not None:
+            text = t("phone.talking", time=_mmss(clock - call.answered_at))
+            style = "bold green"
+        elif any(e.kind in ("ringing", "progress") for e in call.events):
+            text = t("phone.ringing", time=_mmss(clock - call.events[0].at))
+        else:
+            text = t("phone.dialling")
+        self.query_one("#call-timer", Static).update(Text(text, style=style), layout=False)
+        return True
+
+    def on_unmount(self) -> None:
+        """Leaving the call (Esc, sign-out refused, quitting) with the phone still on the line hangs it up."""
+        call = self.phone_call
+        if call is not None and call.active:
+            self._hang_up(call)
 
     # -------------------------------------------------------------------------------------- brand box
 
@@ -968,13 +1203,21 @@ class CallScreen(BaseScreen[None]):
 
     # ------------------------------------------------------------------------------------------- outcome
 
-    def action_end_call(self) -> None:
+    def action_end_call(self, preselect: str | None = None) -> None:
+        """F10: the outcome dialog; a call still on the line is hung up first (the outcome ends it). After a
+        call the phone saw end unanswered, its outcome is preselected: Enter records it."""
         from tui.screens.dialogs import OutcomeScreen
 
+        call = self.phone_call
+        if call is not None and call.active:
+            self.action_hangup()
+        if preselect is None and call is not None and call.result is not None:
+            preselect = outcome_to_record(call.result)
         unplaced = len(self.draft.lines) if self.draft else 0
         open_ticket = self.view is not None and bool(self.view.card.tickets)
         self.app.push_screen(
-            OutcomeScreen(placed=bool(self.placed), unplaced=unplaced, open_ticket=open_ticket), self._outcome_chosen
+            OutcomeScreen(placed=bool(self.placed), unplaced=unplaced, open_ticket=open_ticket, preselect=preselect),
+            self._outcome_chosen,
         )
 
     def _outcome_chosen(self, choice: tuple[str, datetime | None] | None) -> None:
@@ -982,14 +1225,43 @@ class CallScreen(BaseScreen[None]):
         if choice is None:
             return
         outcome, callback_at = choice
-        self.finish(outcome, callback_at)
+        self.finish(outcome, callback_at, self._phone_facts())
+
+    def _phone_facts(self) -> PhoneFacts | None:
+        """What the phone knew of the last call dialled here, on the wall clock; None if none was dialled. A
+        call hung up a moment ago whose end the phone has not confirmed yet ends at the hang-up."""
+        call = self.phone_call
+        if call is None or not call.events:
+            return None
+        clock = self.telesales.phone_clock()
+        result = call.result
+        if result is None:
+            ended = PhoneEvent("closed", call.hangup_at if call.hangup_at is not None else clock)
+            result = outcome_of([*call.events, ended], cancelled=call.cancelled)
+        if result is None:
+            return None
+        return phone_facts(result, wall_now=now(), monotonic_now=clock)
 
     @db_worker("call-finish")
-    def finish(self, outcome: str, callback_at: datetime | None) -> None:
+    def finish(self, outcome: str, callback_at: datetime | None, phone: PhoneFacts | None = None) -> None:
         app = self.telesales
         draft = self.draft
         if draft is not None and draft.call_id is not None:
-            finish_call(app.engine, app.settings, draft.call_id, outcome, callback_at=callback_at, note=draft.note)
+            finish_call(
+                app.engine, app.settings, draft.call_id, outcome, callback_at=callback_at, note=draft.note, phone=phone
+            )
+        elif phone is not None:  # the call's row could not be opened (database away): the phone's figures
+            record_call(
+                app.engine,
+                app.settings,
+                self.code,
+                outcome,
+                operator=draft.operator if draft else None,
+                duration_s=phone.talk_s,
+                callback_at=callback_at,
+                started_at=phone.started_at,
+                note=draft.note if draft else "",
+            )
         else:
             seconds = max(0, int((now() - self.started).total_seconds()))
             record_call(
@@ -1013,3 +1285,8 @@ class CallScreen(BaseScreen[None]):
         self.app.pop_screen()
         # said on the queue, once the call is gone: the next call starts with nothing said
         self.notify(t("call.ended", outcome=t("outcome." + message.outcome)))
+
+
+def _mmss(seconds: float) -> str:
+    whole = max(0, int(seconds))
+    return f"{whole // 60:02d}:{whole % 60:02d}"

@@ -292,8 +292,11 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
         bind("tab", "app.focus_next", "next_field", id="outcome.tab", show=False),
     ]
 
-    def __init__(self, *, placed: bool, unplaced: int, open_ticket: bool = False) -> None:
+    def __init__(
+        self, *, placed: bool, unplaced: int, open_ticket: bool = False, preselect: str | None = None
+    ) -> None:
         super().__init__()
+        self.preselect = preselect  # the outcome the phone saw (busy, no answer …): Enter records it
         self.placed = placed
         self.unplaced = unplaced
         self.warned = False
@@ -310,7 +313,10 @@ class OutcomeScreen(Dialog[tuple[str, datetime | None] | None]):
 
     def on_mount(self) -> None:
         options = self.query_one("#outcomes", OptionList)
-        options.highlighted = self.outcomes.index("ordered" if self.placed else "no_answer")
+        chosen = "ordered" if self.placed else "no_answer"
+        if self.preselect in self.outcomes and not self.placed:
+            chosen = self.preselect
+        options.highlighted = self.outcomes.index(chosen)
         options.focus()
 
     @on(OptionList.OptionSelected, "#outcomes")
