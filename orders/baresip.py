@@ -358,8 +358,8 @@ class BaresipPhone:
         self._output.clear()
         self._ready.clear()
         self._proc = subprocess.Popen(
-            [binary, "-f", str(self.workdir)],
-            stdin=subprocess.DEVNULL,
+            ["/bin/sh", "-c", _WATCHDOG, "telesales-baresip", binary, "-f", str(self.workdir)],
+            stdin=subprocess.PIPE,  # never written: its end closing is how the watchdog learns we are gone
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() and a test's finally kill all of it
@@ -571,12 +571,28 @@ class BaresipPhone:
         self._threads.clear()
         if proc is not None and proc.stdout is not None:
             proc.stdout.close()  # only now: closing it under the output thread's read crashes that thread
+        if proc is not None and proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
         with self._state:
             self._active = False
         if self.workdir is not None and self._workdir_given is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir = None
         self._lost = False
+
+
+# baresip runs under a small shell that holds the read end of a pipe whose write end only this process has.
+# However this process ends (quit, a closed terminal's SIGHUP, kill -9, a crash), the pipe closes, `read` returns,
+# and the shell stops baresip (TERM, then KILL a second later: a pending INVITE can make it ignore the first).
+# Without it, baresip in its own session outlived a terminal window closed mid-call, holding the line, its
+# ports and the headset. (PR_SET_PDEATHSIG would fire when the worker thread that started it ends.)
+# (A shell gives a background job /dev/null as its standard input, hence the pipe kept on fd 3.)
+_WATCHDOG = (
+    'exec 3<&0; "$@" </dev/null 3<&- & child=$!; '
+    '( read -r _ <&3; kill -TERM "$child" 2>/dev/null; sleep 1; kill -KILL "$child" 2>/dev/null ) & '
+    'exec 3<&-; wait "$child"'
+)
 
 
 class _PortTaken(PhoneError):
