@@ -226,8 +226,8 @@ def outcome_to_record(result: CallResult) -> str | None:
 
     - busy and no_answer are recorded as such, and come back as a retry (`RETRY_OUTCOMES`);
     - failed with 404/410/484/604 is `wrong_number`: the network says that number leads nowhere;
-    - any other failure with a SIP code (403, 503, 603 Decline …) is `no_answer`: the shop was not reached
-      and is tried again, since a declined or failed call says nothing final about the shop;
+    - any other failure with a SIP code (403, 503 …) is `no_answer`: the shop was not reached
+      and is tried again, since a failed call says nothing final about the shop (603 Decline is already busy);
     - a failure with no SIP code is the softphone's own (it could not place the call at all): None, because
       nothing is known about the shop; the order taker dials again or by hand."""
     if result.outcome == "answered":

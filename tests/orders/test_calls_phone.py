@@ -28,7 +28,7 @@ def ended(reason: str, *, kind: str = "closed", cancelled: bool = False) -> Call
         ("604 Does Not Exist Anywhere", "wrong_number"),
         ("484 Address Incomplete", "wrong_number"),
         ("410 Gone", "wrong_number"),
-        ("603 Decline", "no_answer"),
+        ("603 Decline", "busy"),  # the shop pressed reject: busy, as Asterisk counts it (orders.telephony)
         ("503 Service Unavailable", "no_answer"),
     ],
 )
