@@ -545,12 +545,19 @@ class CallScreen(BaseScreen[None]):
             table.add_row(Text(t("call.no_suggestion"), style="dim"), Text(""), Text(""))
             self.query_one("#suggest-detail", Static).update("")
             return
-        name_w = max(cell_len(r[0]) for r in rows) + 1
         qty_w = max(cell_len(r[1]) for r in rows) + 1
-        room = self.query_one("#left").content_region.width - 1 - name_w - qty_w  # 1: the panel's scrollbar
+        width = self.query_one("#left").content_region.width - 1  # 1: the panel's scrollbar
+        # the brief's first part (at most 8 cells) is never cut: a name too long for the row gives way instead,
+        # cut with 「…」 (the order taker knows the brand from its start)
+        first = max(cell_len(r[3].split("·")[0]) for r in rows) + 1
+        name_w = max(6, min(max(cell_len(r[0]) for r in rows) + 1, width - qty_w - first))
+        room = width - name_w - qty_w
         for name, qty, reason, brief, short_of in rows:
+            shown = Text(name, style="strike dim" if short_of else "")
+            if cell_len(name) >= name_w:
+                shown.truncate(name_w - 1, overflow="ellipsis")
             table.add_row(
-                Text(name + " ", style="strike dim" if short_of else ""),
+                shown + " ",
                 Text(qty, justify="right"),
                 Text(" " + self._fitting_reason(reason, brief, room - 1), style="yellow" if short_of else "dim"),
             )
