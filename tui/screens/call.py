@@ -21,6 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from db.engine import is_connection_error
@@ -76,6 +77,28 @@ class SuggestTable(DataTable[Text]):
         bind("enter", "screen.take_line", "take_line", id="suggest.take", display="Enter"),
         bind("escape", "screen.to_brand", "back_brand", id="suggest.back"),
     ]
+
+
+class CallFooter(Footer):
+    """The footer, its keys built only once the suggestion is on screen (`release`). Building them (a widget per
+    key, each styled) holds the screen's message queue, and the screen paints nothing until it is free: built
+    at the first paint, as Textual does, they kept the suggestion off the screen for longer than it took to
+    load. The first paint shows no keys either way (Textual's footer is empty until the bindings settle)."""
+
+    held = True
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if not self.held:
+            super().bindings_changed(screen)
+
+    def release(self) -> None:
+        if self.held and self.is_attached:
+            self.held = False
+            self.call_later(self._build)  # in the footer's own context, as Textual's data binding needs
+
+    def _build(self) -> None:
+        if self.is_attached:
+            self.bindings_changed(self.screen)
 
 
 class CallScreen(BaseScreen[None]):
@@ -142,7 +165,7 @@ class CallScreen(BaseScreen[None]):
                 yield DraftTable(id="draft-table", cursor_type="row", cell_padding=0)
                 yield Static("", id="draft-total")
         yield BrandBox(describe=self._candidate_text, id="brand-box")
-        yield Footer()
+        yield CallFooter()
 
     def _title(self) -> Text:
         e = self.entry
@@ -184,6 +207,7 @@ class CallScreen(BaseScreen[None]):
         # and the order taker should see the call (and can type into the brand box) before anything is loaded.
         # The suggestion starts at the first paint (`on_screen_resume`); the rest once the screen has settled
         self.call_after_refresh(self._start_loading)
+        self.set_timer(2.0, self.query_one(CallFooter).release)  # the keys even when the suggestion fails to load
 
     def on_screen_resume(self) -> None:
         """The suggestion is what the order taker reads out first, so its worker starts right after the screen's
@@ -416,6 +440,7 @@ class CallScreen(BaseScreen[None]):
             view.card = replace(view.card, recent=old.recent, call_notes=old.call_notes, tickets=old.tickets)
         self.view = view
         self._render_suggestion()
+        self.call_after_refresh(self.query_one(CallFooter).release)  # once the suggestion is painted
         self._render_essentials()
         self._render_info()
         self._render_card()
