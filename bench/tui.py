@@ -9,6 +9,9 @@ Goals: start < 1.5 s, sign-in < 1 s, first paint of a call < 150 ms, suggestion 
     .venv/bin/python bench/tui.py [--db URL]
 
 Without --db it uses (building once) the large demo, seed 1, in /tmp/telesales-bench/, and runs on a copy.
+"Suggestion shown" is the end of the first refresh of the call screen with the suggestion's rows in it. After
+the order is placed the bench leaves the call and opens the next ones (BENCH_CALLS in all, default 6) and gives
+the median and max of those calls' two figures: the first call of a session also parses the call screen's CSS.
 BENCH_SLOWEST=1 also prints the eight slowest keystrokes with their index; BENCH_WAIT_SCRIPT=1 starts typing
 only once the call's script has loaded (the first keystrokes otherwise share the GIL with the loading workers).
 """
@@ -35,6 +38,7 @@ os.environ.setdefault("TELESALES_NOW", "2026-11-23T09:00:00+08:00")
 HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
+CALLS = int(os.environ.get("BENCH_CALLS", "6"))  # calls opened in a row: the first, and the next ones
 PHRASES = ["rzh 2", "yx3", "软中华两条", "bs 一件", "hhl 1916 2", "furongwang 5", "利群 3", "nj yhs 2"]
 
 
@@ -61,6 +65,30 @@ async def until(pilot: Any, what: str, done: Callable[[], bool], step: float = 0
         if time.perf_counter() > end:
             raise SystemExit(f"bench/tui.py: gave up waiting for {what} (screen: {pilot.app.screen})")
         await pilot.pause(step)
+
+
+async def open_call(pilot: Any, screen_class: Any) -> tuple[float, float]:
+    """Press `n` on the queue; (to the call screen's first paint, to the first paint showing the suggestion).
+
+    Both are the end of a screen refresh of the call screen, recorded by a hook on the class (the instance does
+    not exist yet when `n` is pressed): "painted" is the first; "suggestion shown" the first that ran with the
+    suggestion's rows in the table (`_view_loaded` fills them in the same handler that sets `view`), so what is
+    timed is what the order taker sees, not a flag set before the paint."""
+    paints: list[tuple[float, bool]] = []
+    compositor_refresh = screen_class._compositor_refresh
+
+    def hooked(screen: Any) -> None:
+        compositor_refresh(screen)
+        paints.append((time.perf_counter(), screen.view is not None))
+
+    screen_class._compositor_refresh = hooked
+    try:
+        t = time.perf_counter()
+        await pilot.press("n")
+        await until(pilot, "the suggestion shown", lambda: any(shown for _at, shown in paints), 0.005)
+    finally:
+        screen_class._compositor_refresh = compositor_refresh
+    return paints[0][0] - t, next(at for at, shown in paints if shown) - t
 
 
 async def run(url: str | None) -> None:
@@ -106,27 +134,12 @@ async def run(url: str | None) -> None:
         await until(pilot, "the queue", lambda: isinstance(app.screen, QueueScreen) and bool(app.screen.entries))
         to_queue = time.perf_counter() - t1
         await until(pilot, "the matcher", lambda: app.matcher is not None and app.season is not None, 0.005)
-        # "painted": the end of the first screen refresh of the call screen, recorded by a hook on the class
-        # (the instance does not exist yet when `n` is pressed)
-        call_paints: list[float] = []
-        compositor_refresh = CallScreen._compositor_refresh
-
-        def hooked(screen: CallScreen) -> None:
-            compositor_refresh(screen)
-            call_paints.append(time.perf_counter())
-
-        CallScreen._compositor_refresh = hooked  # type: ignore[method-assign]
-        t2 = time.perf_counter()
-        await pilot.press("n")
-        await until(pilot, "the call screen painted", lambda: bool(call_paints))
-        first_paint = call_paints[0] - t2
-        CallScreen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
+        first_paint, suggestion = await open_call(pilot, CallScreen)
         call = app.screen
-        await until(pilot, "the suggestion", lambda: call.view is not None)
+        assert isinstance(call, CallScreen)
         if os.environ.get("BENCH_WAIT_SCRIPT"):
             await until(pilot, "the script", lambda: call.script is not None)
             await pilot.pause(0.5)
-        suggestion = time.perf_counter() - t2
         # Two figures per keystroke. "round trip": Pilot's press, which also waits for the app to go idle and
         # for animations, so it is an upper bound. "to paint": from the key being sent to the end of the first
         # screen refresh after the candidates were updated for it: what the order taker sees.
@@ -176,6 +189,17 @@ async def run(url: str | None) -> None:
         await until(pilot, "the order placed", lambda: isinstance(app.screen, CallScreen) and bool(app.screen.placed))
         place = time.perf_counter() - t3
         lines = len(call.placed[0].lines)
+        # the next calls, as the order taker goes on through the queue: Esc, Enter (leave), `n`
+        later: list[tuple[float, float]] = []
+        for _ in range(CALLS - 1):
+            await pilot.press("escape")
+            await until(pilot, "the leave question", lambda: not isinstance(app.screen, CallScreen))
+            await pilot.press("enter")
+            await until(pilot, "the queue", lambda: isinstance(app.screen, QueueScreen))
+            await pilot.pause(0.3)
+            later.append(await open_call(pilot, CallScreen))
+            await until(pilot, "the script", lambda: getattr(app.screen, "script", None) is not None)
+            await pilot.pause(0.3)
     if os.environ.get("BENCH_SLOWEST"):
         print(sorted(((round(p * 1000, 1), i) for i, p in enumerate(paints)), reverse=True)[:8])
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -188,7 +212,14 @@ async def run(url: str | None) -> None:
     print(f"(in this process, after opening the demo: {start * 1000:.0f} ms)")
     print(f"Enter on PIN to queue shown: {to_queue * 1000:7.0f} ms")
     print(f"n to the call screen painted: {first_paint * 1000:7.0f} ms (goal < 150)")
-    print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms (goal < 300)")
+    print(f"n to the suggestion shown:    {suggestion * 1000:7.0f} ms (goal < 300; the session's first call)")
+    if later:
+        paint_ms = [p * 1000 for p, _s in later]
+        shown_ms = [s * 1000 for _p, s in later]
+        print(
+            f"next {len(later)} calls: painted median {statistics.median(paint_ms):.0f} ms, max {max(paint_ms):.0f}; "
+            f"suggestion shown median {statistics.median(shown_ms):.0f} ms, max {max(shown_ms):.0f} ms"
+        )
     print(
         f"keystroke to candidates painted: p50 {statistics.median(paints) * 1000:.1f} ms, "
         f"p99 {_pct(paints, 0.99) * 1000:.1f} ms over {len(paints)} keys (goal p99 < 30)"

@@ -174,8 +174,12 @@ def load_call_view(
     *,
     season: Season | None = None,
     lang: Literal["zh", "en"] = "zh",
+    card_details: bool = True,
 ) -> CallView:
-    """Read the customer card, the suggestion for this week and the week's limits; raises UnknownCustomer."""
+    """Read the customer card, the suggestion for this week and the week's limits; raises UnknownCustomer.
+
+    Without `card_details` the card has no past orders, call notes or tickets yet: the call screen shows the
+    suggestion first and reads those after it (`with_card_details`)."""
     week = week_of(today(settings.zone))
     index = daily_index(engine, week)  # computed once a week and kept: a call pays one query for it
     if season is not None:
@@ -203,12 +207,8 @@ def load_call_view(
     usual = {by_id[p].code: q for p, q in usual_quantities(shop, week).items() if p in by_id}
     bought = {p for lines in shop.weeks.values() for p in lines}
     short = sorted(by_id[p].name for p in bought if p in by_id and inputs.limits.is_limited(p) and by_id[p].active)
-    card = card_from_row(row, settings, recent_orders(engine, customer.id, names))
-    with engine.connect() as conn:
-        card.call_notes = call_notes(conn, customer.id)
-    card.tickets = customer_open_tickets(engine, code, at=now())
-    return CallView(
-        card=card,
+    view = CallView(
+        card=card_from_row(row, settings, []),
         customer_id=customer.id,
         week=week,
         suggestion=made,
@@ -217,6 +217,22 @@ def load_call_view(
         usual=usual,
         short=short,
         new_products=[line.name for line in made.lines if line.kind == "new"],
+    )
+    return replace(view, card=with_card_details(engine, view, names)) if card_details else view
+
+
+def with_card_details(engine: Engine, view: CallView, names: dict[int, str] | None = None) -> CustomerCard:
+    """The view's card with the shop's last orders, the last calls' notes and its open tickets: a new card,
+    so a screen showing the view meanwhile never reads a half-filled one."""
+    if names is None:
+        names = {item.id: item.name for item in view.items.values()}
+    with engine.connect() as conn:
+        notes = call_notes(conn, view.customer_id)
+    return replace(
+        view.card,
+        recent=recent_orders(engine, view.customer_id, names),
+        call_notes=notes,
+        tickets=customer_open_tickets(engine, view.card.code, at=now()),
     )
 
 

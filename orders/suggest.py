@@ -61,6 +61,7 @@ SUBSTITUTE_PRICE_GAP = 0.15  # a substitute costs within ±15 % of the product i
 SEASON_NOISE = 0.1  # a seasonal index within 1 ± this is treated as 1
 MAX_NEW_PRODUCTS = 2
 BRIEF_CELLS = 16  # a brief reason fits this many terminal cells (a Chinese character is two)
+BRIEF_FIRST_CELLS = 8  # ... and its first 「·」 part this many: at 80 columns a row may have room for no more
 
 PARTS: dict[str, str] = {
     "median": "whole cartons at the median of the demand, 0 when an order is less likely than not",
@@ -446,12 +447,15 @@ def estimate_needs(
         taken = [shop.weeks[occasions[i]][product] for i in ordered_at if occasions[i] >= recent_start]
         taken = taken or [shop.weeks[occasions[last]][product]]
         seen = len([w for w in recent if w >= occasions[first]])
+        # counted over the same occasions as `seen` (the last WINDOW_OCCASIONS), so a brief never says 「24/24次」
+        # of a window of 20; the quantities said (low..high) still come from every order in the weeks
+        times = sum(1 for i in ordered_at if occasions[i] >= recent[0]) or len(taken)
         needs.append(
             _Need(
                 product_id=product,
                 qty=qty,
-                taken=len(taken),
-                seen=max(seen, len(taken)),
+                taken=times,
+                seen=max(seen, times),
                 low=_quantile(taken, 0.25),
                 high=_quantile(taken, 0.75),
                 rate=None if regular else chance * median(taken),
@@ -536,15 +540,17 @@ def fit_brief(parts: Sequence[str], cells: int = BRIEF_CELLS) -> str:
 
 def _usual_brief(need: _Need, already: int, lang: Lang) -> str:
     """「18/20次·常订3条」: how often the shop took it and how much, within BRIEF_CELLS for a row at 80 columns;
-    what moved it this time (a skipped week, a product due, the quota) comes first when it did."""
+    what moved it this time (a skipped week, a product due, the quota) comes first when it did. Each part is
+    at most BRIEF_FIRST_CELLS, so that a row that has room for only one shows it whole (English in the words
+    of the draft's columns: 「max」 for a quota, 「ctn」 for cartons)."""
     if lang == "en":
         head = f"{need.taken}/{need.seen}"
         if need.at_limit:
-            parts = ["full limit", head]
+            parts = ["at max", head]
         elif need.every is not None:
-            parts = [f"due·every {need.every:.0f}"]
+            parts = ["due", f"every {need.every:.0f}"]
         elif need.catch_up:
-            parts = ["catch-up", f"{need.qty} ctns"]
+            parts = ["catch-up", f"{need.qty} ctn"]
         else:
             parts = [head, f"usual {need.qty}"]
         return fit_brief([*parts, f"{already} in"] if already else parts)
@@ -552,7 +558,7 @@ def _usual_brief(need: _Need, already: int, lang: Lang) -> str:
     if need.at_limit:
         parts = ["回回订满", head]
     elif need.every is not None:
-        parts = [f"每{need.every:.0f}次·该订"]
+        parts = ["该订", f"每{need.every:.0f}次"]
     elif need.catch_up:
         parts = ["补上周", f"{need.qty}条"]
     else:
@@ -565,8 +571,8 @@ def _cap_brief(item: Item, limits: WeekLimits, shop: ShopHistory, lang: Lang) ->
     quota_left = limits.quota_left(shop.customer_id, shop.tier, item.id)
     supply_left = limits.supply_left(item.id)
     if quota_left is not None and (supply_left is None or quota_left <= supply_left):
-        return f"limit {quota}" if lang == "en" else f"限量{quota}条"
-    return f"{supply_left} left" if lang == "en" else f"剩{supply_left}条"
+        return f"max {quota}" if lang == "en" else f"限{quota}条"
+    return f"stk {supply_left}" if lang == "en" else f"剩{supply_left}条"
 
 
 def _unavailable_brief(item: Item, limits: WeekLimits | None, shop: ShopHistory, lang: Lang) -> str:

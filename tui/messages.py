@@ -15,11 +15,9 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from orders.call_view import CallView
     from orders.calls import QueueEntry
     from orders.coverage import CoverageRow, GroupBy
     from orders.drafts import DraftReview
-    from orders.entry import Shop
     from orders.find_shop import ShopHit
     from orders.matching import MatchIndex
     from orders.placement import PlacedOrder, PlacementError
@@ -155,14 +153,6 @@ class CallOpened(Reply):
     """The call's row exists in the database (its id goes into the draft)."""
 
     call_id: int
-
-
-@dataclass
-class CallViewLoaded(Reply):
-    """The customer card, suggestion and week limits, and the shop's habits and last order for the brand box."""
-
-    view: CallView
-    shop: Shop
 
 
 @dataclass

@@ -9,7 +9,22 @@ import pytest
 from rich.cells import cell_len
 
 from orders.quotas import QuotaRow, WeekLimits
-from orders.suggest import Item, Season, ShopHistory, Suggestion, suggest, weighted_median
+from orders.suggest import (
+    BRIEF_CELLS,
+    BRIEF_FIRST_CELLS,
+    WINDOW_OCCASIONS,
+    Item,
+    Lang,
+    Season,
+    ShopHistory,
+    Suggestion,
+    _cap_brief,
+    _Need,
+    _unavailable_brief,
+    _usual_brief,
+    suggest,
+    weighted_median,
+)
 
 WEEK = date(2026, 11, 23)  # a Monday
 RZH = Item(1, "901002", "中华(软)", 58350, 1)
@@ -332,3 +347,56 @@ def test_weighted_median_resolves_a_tie_towards_the_mean() -> None:
     assert weighted_median([2, 0, 2, 0], [1, 1, 1, 1]) == 1
     assert weighted_median([3, 3, 20], [1, 1, 1]) == 3
     assert weighted_median([1, 5], [1, 3]) == 5
+
+
+def _all_briefs(lang: Lang) -> list[str]:
+    """Every brief the suggestion can make, over the counts it can hold: occasions within WINDOW_OCCASIONS,
+    a shop's cartons of one product in a week below 100, a supply left below 10,000."""
+    shop = ShopHistory(customer_id=7, code="C7", tier=10)
+    out: list[str] = []
+    for taken, seen in ((1, 1), (9, 9), (20, 20), (1, WINDOW_OCCASIONS)):
+        for qty in (1, 9, 99):
+            for already in (0, 1, 99):
+                for kind in ("usual", "at_limit", "every", "catch_up"):
+                    need = _Need(
+                        product_id=RZH.id, qty=qty, taken=taken, seen=seen, low=qty, high=qty, rate=None,
+                        missed_last=False, season=1.0, every=float(seen) if kind == "every" else None,
+                        catch_up=kind == "catch_up", at_limit=kind == "at_limit",
+                    )  # fmt: skip
+                    out.append(_usual_brief(need, already, lang))
+    for quota in (1, 99):
+        out.append(_cap_brief(RZH, limits_with(quota=quota), shop, lang))
+    for supply in (1, 9999):
+        out.append(_cap_brief(RZH, limits_with(supply=supply), shop, lang))
+    out.append(_unavailable_brief(Item(99, "999999", "停", 100, 1, False), None, shop, lang))
+    out.append(_unavailable_brief(RZH, limits_with(quota=4, used=4), shop, lang))
+    out.append(_unavailable_brief(RZH, limits_with(supply=4, taken=4), shop, lang))
+    made = suggest(shop_with({RZH.id: [5] * 12}), WEEK, CATALOG, limits=limits_with(quota=2), lang=lang)
+    out += [line.brief for line in made.lines]  # the substitute's
+    new = Item(98, "999998", "新", 100, 1, launched_on=WEEK)
+    made = suggest(shop_with({RZH.id: [5] * 12}), WEEK, {**CATALOG, new.id: new}, lang=lang)
+    assert any(line.kind == "new" for line in made.lines)
+    out += [line.brief for line in made.lines]
+    return out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_brief_the_code_makes_fits_its_column(lang: Lang) -> None:
+    """A brief fits 16 cells, and each 「·」 part of it 8: at 80 columns a row may have room for only the first
+    part (the screen cuts a long name so that it has), and a part is shown whole or not at all."""
+    briefs = _all_briefs(lang)
+    assert len(set(briefs)) > 30
+    for brief in briefs:
+        assert brief and cell_len(brief) <= BRIEF_CELLS, brief
+        assert all(0 < cell_len(part) <= BRIEF_FIRST_CELLS for part in brief.split("·")), brief
+
+
+def test_a_brief_counts_within_the_occasions_it_names() -> None:
+    """Weekly orders for 26 weeks: the brief and the reason count the last 20 occasions, 「20/20次」, never
+    「24/24次」."""
+    shop = shop_with({YX.id: [3] * 26})
+    for lang in ("zh", "en"):
+        line = next(x for x in suggest(shop, WEEK, CATALOG, lang=lang).lines if x.code == YX.code)  # type: ignore[arg-type]
+        counts = [(int(a), int(b)) for a, b in re.findall(r"(\d+)/(\d+)", line.brief)]
+        assert counts == [(20, 20)], line.brief
+        assert "26" not in line.reason and "24" not in line.reason, line.reason

@@ -182,3 +182,24 @@ def test_the_weeks_shared_index_is_computed_once_and_kept_until_the_history_chan
     assert run_cli("--db", url, "import", "history", str(tmp_path / "more.csv")).exit_code == 0
     with pytest.raises(AssertionError, match="scanned again"):
         suggest_data.daily_index(engine, WEEK)  # the history changed: the index is computed afresh
+
+
+def test_console_script_loads_only_the_named_command() -> None:
+    """`telesales suggest` imports only its own command module (start-up counts for `suggest --all`), so the
+    map from command name to module must name every command the full command line has, and each one's module."""
+    import subprocess
+    import sys
+
+    import tui.cli
+
+    app = tui.cli.app  # every command registered
+    names = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert names == set(tui.cli.COMMANDS)
+    for info in app.registered_commands:
+        assert tui.cli.COMMANDS[str(info.name)] == info.callback.__module__.rsplit(".", 1)[-1]
+    code = (
+        "import sys, tui.cli; tui.cli.load_commands(['--db', 'x', 'suggest', '--all']); "
+        "print(sorted(m for m in sys.modules if m.startswith('tui.cli.') and m.endswith(('_cmd', '_cmds'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['tui.cli.suggest_cmd']"

@@ -10,8 +10,10 @@ screen keeps working on what it has.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -19,11 +21,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import Key
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
 from db.engine import is_connection_error
-from orders.call_view import CallView, load_call_view, load_limits
+from orders.call_view import CallView, CustomerCard, load_call_view, load_limits, with_card_details
 from orders.calls import PhoneFacts, QueueEntry, finish_call, outcome_to_record, phone_facts, record_call, start_call
 from orders.claims import InCall, claim_shop, renew_claim
 from orders.clock import now, today
@@ -43,7 +46,6 @@ from tui.keys import bind, key_label
 from tui.messages import (
     CallFinished,
     CallOpened,
-    CallViewLoaded,
     ClaimRenewed,
     LimitsLoaded,
     PhoneCallOver,
@@ -57,6 +59,8 @@ from tui.money import amount, yuan
 from tui.screens.base import BaseScreen, db_worker
 from tui.widgets.banner import DbBanner
 from tui.widgets.brand_box import BrandBox
+
+T = TypeVar("T")
 
 
 class DraftTable(DataTable[Text]):
@@ -106,6 +110,26 @@ class PhoneCall:
     @property
     def answered_at(self) -> float | None:
         return next((e.at for e in self.events if e.kind == "established"), None)
+class CallFooter(Footer):
+    """The footer, its keys built only once the suggestion is on screen (`release`). Building them (a widget per
+    key, each styled) holds the screen's message queue, and the screen paints nothing until it is free: built
+    at the first paint, as Textual does, they kept the suggestion off the screen for longer than it took to
+    load. The first paint shows no keys either way (Textual's footer is empty until the bindings settle)."""
+
+    held = True
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if not self.held:
+            super().bindings_changed(screen)
+
+    def release(self) -> None:
+        if self.held and self.is_attached:
+            self.held = False
+            self.call_later(self._build)  # in the footer's own context, as Textual's data binding needs
+
+    def _build(self) -> None:
+        if self.is_attached:
+            self.bindings_changed(self.screen)
 
 
 class CallScreen(BaseScreen[None]):
@@ -153,6 +177,7 @@ class CallScreen(BaseScreen[None]):
         self.ended = False
         self.claim_lost_said = False
         self.phone_call: PhoneCall | None = None  # the last call dialled from this screen
+        self._view_requested = False  # the first load of the view has started (at the first paint)
 
     # ------------------------------------------------------------------------------------------- layout
 
@@ -176,7 +201,7 @@ class CallScreen(BaseScreen[None]):
                 yield DraftTable(id="draft-table", cursor_type="row", cell_padding=0)
                 yield Static("", id="draft-total")
         yield BrandBox(describe=self._candidate_text, id="brand-box")
-        yield Footer()
+        yield CallFooter()
 
     def _title(self) -> Text:
         e = self.entry
@@ -217,12 +242,23 @@ class CallScreen(BaseScreen[None]):
         self.set_interval(max(10.0, self.telesales.settings.call_claim_minutes * 60 / 3), self.renew)
         self._tick()
         # the workers start once the screen is painted: their queries hold the GIL in turns with the event loop,
-        # and the order taker should see the call (and can type into the brand box) before anything is loaded
+        # and the order taker should see the call (and can type into the brand box) before anything is loaded.
+        # The suggestion starts at the first paint (`on_screen_resume`); the rest once the screen has settled
         self.call_after_refresh(self._start_loading)
+        self.set_timer(2.0, self.query_one(CallFooter).release)  # the keys even when the suggestion fails to load
+
+    def on_screen_resume(self) -> None:
+        """The suggestion is what the order taker reads out first, so its worker starts right after the screen's
+        first paint (Textual paints in its own handler of this event, just before this one), not once the
+        screen is idle: settling the footer's keys and styles takes longer than the suggestion itself."""
+        if self.view is None and not self._view_requested:
+            self._view_requested = True
+            self.load_view()
 
     def _start_loading(self) -> None:
         self.open_call()
-        self.load_view()
+        if not self._view_requested:
+            self.load_view()
         self.load_week_orders()
 
     # ------------------------------------------------------------------------------------------ workers
@@ -301,8 +337,16 @@ class CallScreen(BaseScreen[None]):
     def load_view(self) -> None:
         app = self.telesales
         lang = language()
-        view = load_call_view(app.engine, app.settings, self.code, season=app.season, lang=lang)
-        self.post_message(CallViewLoaded(view, load_shop(app.engine, self.code)))
+        view = load_call_view(app.engine, app.settings, self.code, season=app.season, lang=lang, card_details=False)
+        # Straight onto the event loop, not through this screen's message queue: while the screen settles,
+        # that queue waits on the footer's keys being mounted and styled, which takes longer than the
+        # suggestion did. The card's past orders, notes and tickets and the shop's habits (for the brand box)
+        # follow in a second step, so the suggestion does not wait for them either.
+        if not self._on_loop(self._view_loaded, view):
+            return
+        card = with_card_details(app.engine, view)
+        if not self._on_loop(self._details_loaded, (view, card, load_shop(app.engine, self.code))):
+            return
         try:
             from scripts_lib.loader import ScriptLibrary
 
@@ -422,17 +466,41 @@ class CallScreen(BaseScreen[None]):
 
     # ----------------------------------------------------------------------------------------- painting
 
-    @on(CallViewLoaded)
-    def _view_loaded(self, message: CallViewLoaded) -> None:
-        self.view = message.view
-        self.shop = message.shop
+    def _on_loop(self, handler: Callable[[T], None], arg: T) -> bool:
+        """From a worker: run `handler(arg)` on the event loop now and wait for it; False once the screen is gone
+        (the call was left meanwhile), so the worker stops."""
+        if not self.is_attached:
+            return False
+
+        def run() -> None:
+            if self.is_attached:
+                handler(arg)
+
+        self.app.call_from_thread(run)
+        return self.is_attached
+
+    def _view_loaded(self, view: CallView) -> None:
+        """The suggestion first, then everything else the view holds (called on the loop by `load_view`)."""
+        if self.view is not None:  # a reload (after an order, a complaint): the card keeps its details meanwhile
+            old = self.view.card
+            view.card = replace(view.card, recent=old.recent, call_notes=old.call_notes, tickets=old.tickets)
+        self.view = view
+        self._render_suggestion()
+        self.call_after_refresh(self.query_one(CallFooter).release)  # once the suggestion is painted
         self._render_essentials()
         self._render_info()
-        self._render_suggestion()
         self._render_card()
         self._render_draft()
         self._render_week_orders()
-        self.query_one(BrandBox).set_context(message.shop.context)
+
+    def _details_loaded(self, loaded: tuple[CallView, CustomerCard, Shop]) -> None:
+        view, card, shop = loaded
+        self.shop = shop
+        self.query_one(BrandBox).set_context(shop.context)
+        if self.view is view:  # not replaced by a newer load meanwhile
+            view.card = card
+            self._render_essentials()
+            self._render_card()
 
     @on(ScriptLoaded)
     def _script_loaded(self, message: ScriptLoaded) -> None:
@@ -548,12 +616,19 @@ class CallScreen(BaseScreen[None]):
             table.add_row(Text(t("call.no_suggestion"), style="dim"), Text(""), Text(""))
             self.query_one("#suggest-detail", Static).update("")
             return
-        name_w = max(cell_len(r[0]) for r in rows) + 1
         qty_w = max(cell_len(r[1]) for r in rows) + 1
-        room = self.query_one("#left").content_region.width - 1 - name_w - qty_w  # 1: the panel's scrollbar
+        width = self.query_one("#left").content_region.width - 1  # 1: the panel's scrollbar
+        # the brief's first part (at most 8 cells) is never cut: a name too long for the row gives way instead,
+        # cut with 「…」 (the order taker knows the brand from its start)
+        first = max(cell_len(r[3].split("·")[0]) for r in rows) + 1
+        name_w = max(6, min(max(cell_len(r[0]) for r in rows) + 1, width - qty_w - first))
+        room = width - name_w - qty_w
         for name, qty, reason, brief, short_of in rows:
+            shown = Text(name, style="strike dim" if short_of else "")
+            if cell_len(name) >= name_w:
+                shown.truncate(name_w - 1, overflow="ellipsis")
             table.add_row(
-                Text(name + " ", style="strike dim" if short_of else ""),
+                shown + " ",
                 Text(qty, justify="right"),
                 Text(" " + self._fitting_reason(reason, brief, room - 1), style="yellow" if short_of else "dim"),
             )
