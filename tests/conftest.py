@@ -159,6 +159,36 @@ def pg_migrated_url(_pg_template: str) -> Iterator[str]:
         _DROPPER.drop(name)
 
 
+@pytest.fixture(scope="session")
+def _pg_demo_template(_pg_template: str) -> Iterator[str]:
+    """The small demo (seed 1) built at the fixed clock on a copy of `_pg_template`, once per test process."""
+    from tui.demo import SIZES, ensure_demo
+
+    name = _pg_database(_pg_template)
+    try:
+        with _fixed_env():
+            eng = make_engine(_pg_url_of(name))
+            try:
+                ensure_demo(eng, ZoneInfo("Asia/Shanghai"), size=SIZES["small"], seed=1)
+            finally:
+                eng.dispose()
+        yield name
+    finally:
+        _DROPPER.drop(name)
+
+
+@pytest.fixture
+def pg_demo_url(_pg_demo_template: str) -> Iterator[str]:
+    """A copy of the PostgreSQL demo, with its own identity."""
+    name = _pg_database(_pg_demo_template)
+    try:
+        url = _pg_url_of(name)
+        _new_identity(url)
+        yield url
+    finally:
+        _DROPPER.drop(name)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'telesales.db'}"
@@ -166,10 +196,12 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest) -> str:
-    """The same test on both backends. With `engine` in the test, PostgreSQL's database is already migrated
-    (a copy of the template; `engine` copies SQLite's)."""
+    """The same test on both backends. With `engine` (or `demo_db`) in the test, PostgreSQL's database is
+    already migrated (and holds the demo): a copy of the template; `engine` and `demo_db` copy SQLite's."""
     if request.param == "sqlite":
         return str(request.getfixturevalue("sqlite_url"))
+    if "demo_db" in request.fixturenames:
+        return str(request.getfixturevalue("pg_demo_url"))
     return str(request.getfixturevalue("pg_migrated_url" if "engine" in request.fixturenames else "pg_url"))
 
 
@@ -253,6 +285,19 @@ def engine(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
     `prepared_database` made (SQLite allows the fixed clock by default)."""
     if db_url.startswith("sqlite"):
         copy_sqlite(request.getfixturevalue("sqlite_template"), db_url)
+    eng = make_engine(db_url)
+    clock.reset()
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def demo_db(db_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The small demo (seed 1, at the fixed clock) on each backend, as `ensure_demo` on `engine` leaves it: a copy
+    of the one built once per test process."""
+    assert "engine" not in request.fixturenames, "demo_db is the test's database; it does not go with engine"
+    if db_url.startswith("sqlite"):
+        copy_sqlite(request.getfixturevalue("demo_file"), db_url)
     eng = make_engine(db_url)
     clock.reset()
     yield eng
