@@ -6,23 +6,18 @@ case-blind and treat `%` and `_` as text on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import Engine
 
 from orders.settings import Settings
 from orders.ticket_view import ALL, QueueFilter, QueueItem, load_ticket_view, people, queue_choices, ticket_queue
 from orders.tickets import Change, TicketError, count_queue, list_tickets, open_ticket, update_ticket
-from tui.demo import SIZES, ensure_demo
-
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def demo(engine: Engine) -> Engine:
-    ensure_demo(engine, ZONE, size=SIZES["small"], seed=1)
-    return engine
+def demo(demo_db: Engine) -> Engine:
+    """The small demo, seed 1, on each backend."""
+    return demo_db
 
 
 def ids(items: list[QueueItem]) -> list[int]:

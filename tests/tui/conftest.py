@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from tui.demo import SIZES, ensure_demo
+from db.engine import make_engine
+from tests.conftest import copy_sqlite
 
 
 @pytest.fixture
-def demo_engine(sqlite_engine: Engine) -> Engine:
-    """The small demo (about 200 shops, logins demo and lead) on a fresh SQLite database."""
-    ensure_demo(sqlite_engine, ZoneInfo("Asia/Shanghai"), size=SIZES["small"], seed=1)
-    return sqlite_engine
+def demo_engine(sqlite_url: str, demo_file: Path) -> Iterator[Engine]:
+    """The small demo (about 200 shops, logins demo and lead, seed 1) on a fresh SQLite database: a copy of the
+    one built once per test process (`demo_file`), with its own identity."""
+    copy_sqlite(demo_file, sqlite_url)
+    eng = make_engine(sqlite_url)
+    yield eng
+    eng.dispose()

@@ -20,7 +20,6 @@ from orders.placement import place_order
 from orders.settings import Settings
 from tests.tui.flows import open_call, sign_in_to_queue
 from tui.app import TelesalesApp
-from tui.demo import SIZES, ensure_demo
 from tui.screens.call import CallScreen
 from tui.screens.find_shop import FindShopDialog
 from tui.screens.my_orders import MyOrdersScreen
@@ -73,9 +72,9 @@ def free_product(engine: Engine) -> tuple[str, str]:
 
 
 async def test_supply_consumed_elsewhere_shows_on_the_open_calls_candidates_and_draft(
-    engine: Engine, tmp_path: Path
+    demo_db: Engine, tmp_path: Path
 ) -> None:
-    ensure_demo(engine, ZONE, size=SIZES["small"], seed=1)
+    engine = demo_db  # the small demo, seed 1, on this backend
     code, name = free_product(engine)
     week = week_of(today(ZONE))
     with engine.begin() as conn:

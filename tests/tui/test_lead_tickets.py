@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
@@ -30,7 +29,6 @@ from orders.settings import Settings
 from orders.tickets import STILL_OPEN, count_queue
 from tests.conftest import table_snapshot
 from tui.app import TelesalesApp
-from tui.demo import SIZES, ensure_demo
 from tui.help import HelpScreen
 from tui.screens.call import CallScreen
 from tui.screens.login import LoginScreen
@@ -38,20 +36,12 @@ from tui.screens.tickets import TicketDetailScreen, TicketQueueScreen
 from tui.screens.tickets.dialogs import AssignDialog, DueDialog, EscalateDialog, NoteDialog, StatusDialog, TicketDialog
 from tui.screens.tickets.filter import FilterDialog
 
-ZONE = ZoneInfo("Asia/Shanghai")
-
 
 def text_of(widget: Static, width: int = 78) -> str:
     """What the widget shows, as plain text laid out in terminal cells (Chinese takes two)."""
     out = io.StringIO()
     Console(file=out, width=width, color_system=None).print(widget.content)
     return out.getvalue()
-
-
-@pytest.fixture
-def demo_engine(sqlite_engine: Engine) -> Engine:
-    ensure_demo(sqlite_engine, ZONE, size=SIZES["small"], seed=1)
-    return sqlite_engine
 
 
 def make_app(engine: Engine, tmp_path: Path) -> TelesalesApp:

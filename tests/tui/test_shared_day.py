@@ -7,6 +7,7 @@ another shop; A places; B records no answer on it; the shop stays ordered in bot
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
+from textual.worker import WorkerCancelled
 
 from db.models import Call, Order
 from orders.calls import call_queue
@@ -45,7 +47,8 @@ def shown(app: Any) -> str:
 
 async def settle(pilot: Any, test: Any = None, rounds: int = 80) -> None:
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a screen that went back cancels its loads: done waiting
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         if test is not None and test():
             return
@@ -53,8 +56,8 @@ async def settle(pilot: Any, test: Any = None, rounds: int = 80) -> None:
         assert test(), "the screen never got there"
 
 
-async def test_two_order_takers_one_shop_one_call_and_ordered_stays_ordered(engine: Engine, tmp_path: Path) -> None:
-    ensure_demo(engine, ZONE, size=SIZES["small"], seed=1)
+async def test_two_order_takers_one_shop_one_call_and_ordered_stays_ordered(demo_db: Engine, tmp_path: Path) -> None:
+    engine = demo_db  # the small demo, seed 1, on this backend
     settings = Settings()
     a = TelesalesApp(engine, settings, drafts=DraftStore(tmp_path / "a"))
     b = TelesalesApp(engine, settings, drafts=DraftStore(tmp_path / "b"))
@@ -149,10 +152,10 @@ async def test_a_callback_time_in_the_past_keeps_the_dialog_and_tomorrow_is_reco
         assert callback_at.astimezone(ZONE).isoformat() == "2026-11-24T10:00:00+08:00"
 
 
-async def test_a_call_opened_on_a_shop_held_elsewhere_goes_back_saying_who(engine: Engine, tmp_path: Path) -> None:
+async def test_a_call_opened_on_a_shop_held_elsewhere_goes_back_saying_who(demo_db: Engine, tmp_path: Path) -> None:
     """Two terminals that opened the same shop at once (or a list read before the other's claim): the second
     call screen says who holds the shop and since when, and goes back to the queue without a call row."""
-    ensure_demo(engine, ZONE, size=SIZES["small"], seed=1)
+    engine = demo_db  # the small demo, seed 1, on this backend
     settings = Settings()
     app = TelesalesApp(engine, settings, drafts=DraftStore(tmp_path / "drafts"))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -169,8 +172,8 @@ async def test_a_call_opened_on_a_shop_held_elsewhere_goes_back_saying_who(engin
         assert mine == []
 
 
-async def test_a_lead_frees_a_shop_held_by_a_dead_terminal(engine: Engine, tmp_path: Path) -> None:
-    ensure_demo(engine, ZONE, size=SIZES["small"], seed=1)
+async def test_a_lead_frees_a_shop_held_by_a_dead_terminal(demo_db: Engine, tmp_path: Path) -> None:
+    engine = demo_db  # the small demo, seed 1, on this backend
     settings = Settings()
     url = engine.url.render_as_string(hide_password=False)
     shop = call_queue(engine, settings)[0].customer

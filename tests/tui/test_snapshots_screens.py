@@ -1,10 +1,11 @@
 """Every screen and dialog at 80×24 (the call centre's terminal), in Chinese and in English, guarded by SVG
 snapshots; the call screen and the read-back also at 120×40 (issue 16).
 
-Each snapshot is the demo (small, seed 1, built once per test process and copied per test) at the fixed clock of
-`tests/conftest.py`, reached by the keys an order taker or a shift lead presses. English: `BINDINGS`
-descriptions are fixed when a screen class is created, so the `english` fixture imports our screens afresh with
-the language set (and puts the Chinese ones back afterwards); this works in any process, so under xdist too.
+Each snapshot is the demo (small, seed 1, built once per test process by `demo_file` in `tests/conftest.py`
+and copied per test) at the fixed clock of `tests/conftest.py`, reached by the keys an order taker or a shift
+lead presses. English: `BINDINGS` descriptions are fixed when a screen class is created, so the `english`
+fixture imports our screens afresh with the language set (and puts the Chinese ones back afterwards); this
+works in any process, so under xdist too.
 
 After a deliberate layout change: `pytest tests/tui/test_snapshots_screens.py --snapshot-update`, look at the
 report (and at the SVGs), and commit them.
@@ -18,36 +19,18 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 
-from db import migrate
 from db.engine import make_engine
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.conftest import FIXED_NOW
 from tui import i18n
 
 Steps = Callable[[Any], Awaitable[None]]
 
-# ------------------------------------------------------------------------------------------- the demo, once
-
-
-@pytest.fixture(scope="session")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo at the fixed clock, built once per test process through the migrations users run."""
-    from tui.demo import SIZES, ensure_demo
-
-    path = tmp_path_factory.mktemp("snapdemo") / "demo.db"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TELESALES_NOW", FIXED_NOW)
-        engine = make_engine(f"sqlite:///{path}")
-        migrate.upgrade(engine)
-        ensure_demo(engine, ZoneInfo("Asia/Shanghai"), size=SIZES["small"], seed=1)
-        engine.dispose()
-    return path
+# ------------------------------------------------------------------------------------------- the demo, copied
 
 
 @pytest.fixture
