@@ -13,6 +13,7 @@ from db.models import Call
 from db.tables import AUDIT, ORDER, ORDER_LINE
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import workers_done
 from tui.app import TelesalesApp
 from tui.help import HelpScreen
 from tui.screens.call import CallScreen
@@ -36,7 +37,7 @@ async def sign_in(pilot: object, login: str = "demo", pin: str = "0000") -> None
     await pilot.press(*login, "enter", *pin, "enter")  # type: ignore[attr-defined]
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(50):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
         if isinstance(app.screen, QueueScreen) and app.screen.entries:
             return
@@ -45,14 +46,14 @@ async def sign_in(pilot: object, login: str = "demo", pin: str = "0000") -> None
 async def test_login_shows_the_demo_logins_and_refuses_a_wrong_pin(demo_engine: Engine, tmp_path: Path) -> None:
     app = make_app(demo_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
         logins = text_of(app.screen.query_one("#demo-logins", Static))
         assert "演示账号: demo / lead, PIN 0000" in logins
         assert app.screen.query_one(Footer)
         await pilot.press(*"demo", "enter", *"9999", "enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert "工号或 PIN 不对" in text_of(app.screen.query_one("#login-error", Static))
         assert app.screen.query_one("#login-pin", Input).value == ""
@@ -63,7 +64,7 @@ async def test_summary_from_the_login_screen_and_f1_help(demo_engine: Engine, tm
     app = make_app(demo_engine, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f9")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, SummaryScreen)
         table = text_of(app.screen.query_one("#summary-table", Static))
@@ -89,7 +90,7 @@ async def test_an_order_takers_call_from_queue_to_outcome(demo_engine: Engine, t
         assert f"0/{len(queue.entries)}" in progress
         await pilot.press("n")
         for _ in range(50):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, CallScreen) and app.screen.view is not None and app.matcher is not None:
                 break
@@ -119,7 +120,7 @@ async def test_an_order_takers_call_from_queue_to_outcome(demo_engine: Engine, t
         await pilot.pause()
         await pilot.press("enter")
         for _ in range(50):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, CallScreen) and app.screen.placed:
                 break
@@ -133,7 +134,7 @@ async def test_an_order_takers_call_from_queue_to_outcome(demo_engine: Engine, t
         await pilot.pause()
         await pilot.press("enter")  # "ordered" is highlighted once an order was placed
         for _ in range(50):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, QueueScreen):
                 break
@@ -152,7 +153,7 @@ async def test_a_crashed_call_reopens_with_its_draft(demo_engine: Engine, tmp_pa
         await sign_in(pilot)
         await pilot.press("n")
         for _ in range(50):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, CallScreen) and app.matcher is not None:
                 break
@@ -167,7 +168,7 @@ async def test_a_crashed_call_reopens_with_its_draft(demo_engine: Engine, tmp_pa
     async with app2.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
         for _ in range(50):
-            await app2.workers.wait_for_complete()
+            await workers_done(app2)
             await pilot.pause()
             if isinstance(app2.screen, CallScreen):
                 break

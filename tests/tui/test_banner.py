@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import workers_done
 from tui.app import TelesalesApp
 from tui.messages import Refused
 from tui.screens.base import BaseScreen, db_worker
@@ -97,7 +98,7 @@ async def test_an_answer_for_a_screen_that_is_gone_is_dropped(sqlite_engine: Eng
         app.pop_screen()
         await pilot.pause()
         screen.answer("迟到的回答")  # a worker finishing after the order taker left the call
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert screen.heard == []
         assert not app.db_down and app.is_running

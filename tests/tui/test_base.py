@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import workers_done
 from tui.app import TelesalesApp
 from tui.messages import Refused
 from tui.screens.base import BaseScreen, db_worker
@@ -56,7 +57,7 @@ async def load(pilot: object, screen: Probe, failure: BaseException | None) -> N
     """Run the screen's worker and let its answer arrive; the worker always ends normally, its failure
     travelling as a message."""
     screen.load(failure)
-    await screen.app.workers.wait_for_complete()
+    await workers_done(screen.app)
     await pilot.pause()  # type: ignore[attr-defined]
 
 

@@ -11,7 +11,7 @@ from textual.widgets import Input
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from tests.tui.burst import burst, typed
-from tests.tui.flows import open_call
+from tests.tui.flows import open_call, workers_done
 from tests.tui.test_brand_box_entry import draft_of, under_box
 from tui.app import TelesalesApp
 from tui.screens.queue import QueueScreen
@@ -28,7 +28,7 @@ async def test_id_enter_pin_enter_in_one_burst_signs_in(demo_engine: Engine, tmp
         await pilot.pause()
         await burst(pilot, typed("demo\n0000\n"))
         for _ in range(50):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, QueueScreen):
                 break

@@ -18,7 +18,7 @@ from orders.clock import today, week_of
 from orders.drafts import DraftStore
 from orders.placement import place_order
 from orders.settings import Settings
-from tests.tui.flows import open_call, sign_in_to_queue
+from tests.tui.flows import open_call, sign_in_to_queue, workers_done
 from tui.app import TelesalesApp
 from tui.screens.call import CallScreen
 from tui.screens.find_shop import FindShopDialog
@@ -43,7 +43,7 @@ def draft_rows(call: CallScreen) -> list[str]:
 async def settle(pilot: object, until: object = None, rounds: int = 80) -> None:
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
         if until is not None and until():  # type: ignore[operator]
             return

@@ -16,7 +16,7 @@ from db.models import Call, Customer
 from orders.drafts import DraftStore
 from orders.settings import Settings
 from orders.telephony import PhoneError
-from tests.tui.flows import open_call
+from tests.tui.flows import open_call, workers_done
 from tests.tui.phone_fake import FakeClock, FakePhone
 from tui.app import TelesalesApp
 from tui.i18n import t
@@ -110,7 +110,7 @@ async def test_answered_call_records_the_real_talk_time(demo_engine: Engine, tmp
         await until(pilot, lambda: isinstance(app.screen, OutcomeScreen), "the outcome dialog")
         await pilot.press("down", "down", "down", "enter")  # no_answer → busy → closed → refused
         await until(pilot, lambda: not isinstance(app.screen, (CallScreen, OutcomeScreen)), "back on the queue")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     row = last_call(demo_engine)
     assert row.outcome == "refused"
     assert row.duration_s == 80 and row.ring_s == 4
@@ -137,7 +137,7 @@ async def test_busy_is_recorded_with_one_key_and_retried(demo_engine: Engine, tm
         assert call.phone_call is not None
         await pilot.press("enter")  # the one key
         await until(pilot, lambda: not isinstance(app.screen, (CallScreen, OutcomeScreen)), "back on the queue")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     row = last_call(demo_engine)
     assert phone.dialled == ["13800138000"]
     assert row.outcome == "busy" and row.callback_at is not None  # the retry is scheduled as for a typed busy
@@ -163,7 +163,7 @@ async def test_ring_timeout_hangs_up_as_no_answer(demo_engine: Engine, tmp_path:
         assert t("phone.no_answer") in header(call)
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, (CallScreen, OutcomeScreen)), "back on the queue")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     row = last_call(demo_engine)
     assert row.outcome == "no_answer" and row.callback_at is not None
     assert row.ring_s == 6 and row.duration_s == 0 and row.sip_reason == "487 Request Terminated"

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from orders.baresip import BaresipPhone
 from orders.settings import Settings
 from tests.sip import Shop, missing_binaries, phone_required, sipp_shop
-from tests.tui.flows import open_call
+from tests.tui.flows import open_call, workers_done
 from tests.tui.test_call_phone import chosen, header, last_call, make_app, set_phones, settle, until
 from tui.i18n import t
 from tui.screens.call import CallScreen
@@ -63,7 +63,7 @@ async def test_dial_talk_hang_up_and_record_with_a_real_softphone(demo_engine: E
             await until(pilot, lambda: isinstance(app.screen, OutcomeScreen), "the outcome dialog")
             await pilot.press("down", "down", "down", "enter")  # no_answer → busy → closed → refused
             await until(pilot, lambda: not isinstance(app.screen, (CallScreen, OutcomeScreen)), "back on the queue")
-            await app.workers.wait_for_complete()
+            await workers_done(app)
         assert shop.wait(10) == 0, shop.output()  # the shop saw our BYE
     assert [p.running for p in phones] == [False]  # the app stopped its softphone on the way out
     row = last_call(demo_engine)
@@ -85,7 +85,7 @@ async def test_a_busy_shop_is_recorded_as_busy_with_one_key(demo_engine: Engine,
             assert chosen(app) == "busy"
             await pilot.press("enter")
             await until(pilot, lambda: not isinstance(app.screen, (CallScreen, OutcomeScreen)), "back on the queue")
-            await app.workers.wait_for_complete()
+            await workers_done(app)
         assert shop.wait(10) == 0, shop.output()  # the shop got the ACK of its 486
     row = last_call(demo_engine)
     assert (row.outcome, row.sip_reason, row.duration_s) == ("busy", "486 Busy Here", 0)

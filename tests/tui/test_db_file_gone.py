@@ -18,7 +18,7 @@ from db.engine import DatabaseFileGone, make_engine
 from db.tables import ORDER
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.tui.flows import open_call
+from tests.tui.flows import open_call, workers_done
 from tui.app import TelesalesApp
 from tui.cli.main import cli_errors
 from tui.screens.call import CallScreen
@@ -68,7 +68,7 @@ async def test_no_order_is_reported_placed_into_a_gone_file(
         await pilot.pause()
         await pilot.press("enter")
         for _ in range(60):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if app.db_down:
                 break

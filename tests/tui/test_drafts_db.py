@@ -15,7 +15,7 @@ from db.migrate import upgrade
 from db.models import CallDraft, Customer
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.tui.flows import open_call, sign_in_to_queue
+from tests.tui.flows import open_call, sign_in_to_queue, workers_done
 from tui.app import TelesalesApp
 from tui.demo import SIZES, ensure_demo
 from tui.screens.call import CallScreen
@@ -43,7 +43,7 @@ async def leave_a_draft(engine: Engine, data: Path) -> tuple[str, list[tuple[str
 
 async def settle(pilot: object, app: TelesalesApp) -> None:
     for _ in range(40):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
 
 

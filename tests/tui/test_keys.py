@@ -11,7 +11,7 @@ from textual.app import App
 from db.models import CALL_OUTCOMES, TICKET_CATEGORIES
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.tui.flows import open_call
+from tests.tui.flows import open_call, workers_done
 from tui.app import TelesalesApp
 from tui.help import HelpScreen
 from tui.i18n import t
@@ -36,7 +36,7 @@ def make_app(engine: Engine, tmp_path: Path) -> TelesalesApp:
 
 async def settle(pilot: object, times: int = 5) -> None:
     for _ in range(times):
-        await pilot.app.workers.wait_for_complete()  # type: ignore[attr-defined]
+        await workers_done(pilot.app)  # type: ignore[attr-defined]
         await pilot.pause()  # type: ignore[attr-defined]
 
 

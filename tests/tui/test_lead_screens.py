@@ -15,6 +15,7 @@ from orders.coverage import brand_coverage
 from orders.report import day_figures
 from orders.retention import retention_list
 from orders.settings import Settings
+from tests.tui.flows import workers_done
 from tests.tui.test_app import make_app, text_of
 from tui.help import HelpScreen
 from tui.screens.lead import CoverageScreen, DashboardScreen, RetentionScreen
@@ -26,7 +27,7 @@ async def settle(pilot: object, done: object, tries: int = 100) -> None:
     """Let workers finish and the screen catch up until `done()` holds."""
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(tries):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
         if done():  # type: ignore[operator]
             return
@@ -182,7 +183,7 @@ async def drawn(pilot: object, wanted: list[str], tries: int = 50) -> str:
     app = pilot.app  # type: ignore[attr-defined]
     seen = ""
     for _ in range(tries):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
         seen = on_screen(app)
         if all(w in seen for w in wanted):

@@ -28,6 +28,7 @@ from orders.drafts import DraftStore
 from orders.settings import Settings
 from orders.tickets import STILL_OPEN, count_queue
 from tests.conftest import table_snapshot
+from tests.tui.flows import workers_done
 from tui.app import TelesalesApp
 from tui.help import HelpScreen
 from tui.screens.call import CallScreen
@@ -51,7 +52,7 @@ def make_app(engine: Engine, tmp_path: Path) -> TelesalesApp:
 async def settle(pilot: Pilot[Any], until: Callable[[], bool] = lambda: False, tries: int = 50) -> None:
     """Let workers finish and messages land, until `until()` holds (or a few rounds when it never does)."""
     for _ in range(tries):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
         if until():
             return

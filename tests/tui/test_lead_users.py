@@ -177,6 +177,7 @@ ENGLISH = textwrap.dedent(
     from orders.settings import Settings
     from tui.app import TelesalesApp
     from tui.demo import SIZES, ensure_demo
+    from tests.tui.flows import workers_done
 
     folder = Path(sys.argv[1])
     engine = make_engine(f"sqlite:///{folder / 'en.db'}")
@@ -189,12 +190,12 @@ ENGLISH = textwrap.dedent(
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press(*"lead", "enter", *"0000", "enter")
             for _ in range(80):
-                await app.workers.wait_for_complete()
+                await workers_done(app)
                 await pilot.pause()
             out["dashboard"] = app.screen._compositor.render_strips()[-1].text
             await pilot.press("u")
             for _ in range(40):
-                await app.workers.wait_for_complete()
+                await workers_done(app)
                 await pilot.pause()
             out["users"] = [s.text for s in app.screen._compositor.render_strips()]
             await pilot.press("p")

@@ -26,6 +26,7 @@ from orders.drafts import DraftStore
 from orders.settings import Settings
 from orders.tickets import Change, open_ticket, update_ticket
 from orders.users import add_user
+from tests.tui.flows import workers_done
 from tui.app import TelesalesApp
 from tui.help import HelpScreen
 from tui.screens.call import CallScreen
@@ -131,7 +132,7 @@ async def until(pilot: object, test: Callable[[], bool], tries: int = 80) -> Non
     """Wait for `test`, then let the screen settle (a table sizes its columns to new rows once idle)."""
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(tries):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
         if test():
             break

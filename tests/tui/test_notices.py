@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.tui.flows import open_call, open_next_call
+from tests.tui.flows import open_call, open_next_call, workers_done
 from tui.app import TelesalesApp
 from tui.i18n import t
 from tui.screens.call import CallScreen
@@ -26,7 +26,7 @@ def painted_rows(app: TelesalesApp) -> list[str]:
 
 async def settled(pilot: object, app: TelesalesApp) -> None:
     for _ in range(5):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
 
 

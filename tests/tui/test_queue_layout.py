@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from orders.calls import call_queue, record_call
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.tui.flows import sign_in_to_queue
+from tests.tui.flows import sign_in_to_queue, workers_done
 from tui.app import TelesalesApp
 from tui.i18n import t
 
@@ -49,7 +49,7 @@ async def test_due_phone_and_whose_shop_in_view(
         if team:
             await pilot.press("t")
             for _ in range(40):
-                await app.workers.wait_for_complete()
+                await workers_done(app)
                 await pilot.pause()
                 if queue.team and queue.entries and queue.entries[0].operator is not None and "whose" in queue._keys():
                     break
@@ -60,8 +60,9 @@ async def test_due_phone_and_whose_shop_in_view(
             heads = [row for row in rows if all(label in row for label in labels)]
             return bool(heads) and any(squeeze(shop.name) in squeeze(r) for r in rows)
 
-        for _ in range(60):  # bounded: the assertions below say what was missing
-            await pilot.pause(0.02)
+        for _ in range(150):  # bounded (a loaded machine paints late): the assertions below say what was missing
+            await workers_done(app)
+            await pilot.pause(0.05)
             if drawn(painted_rows(app)):
                 break
         rows = painted_rows(app)
@@ -71,7 +72,7 @@ async def test_due_phone_and_whose_shop_in_view(
         # in this order, and the last one (the flags) not cut at the edge
         assert [header.index(label) for label in labels] == sorted(header.index(label) for label in labels)
         row = next((r for r in rows if squeeze(shop.name) in squeeze(r)), "")
-        assert row, ("the shop's row is not painted", rows)
+        assert row, ("the shop's row is not painted", shop.name, "\n".join(rows), [e.name for e in queue.entries][:20])
         assert "15:30" in row and shop.phone in row, row
         assert t("outcome.callback_requested") in row, row  # asked for 15:30: not due yet
         if team:

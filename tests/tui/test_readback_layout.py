@@ -17,7 +17,7 @@ from db.tables import CUSTOMER, PRODUCT, QUOTA
 from orders.clock import today, week_of
 from orders.drafts import DraftStore
 from orders.settings import Settings
-from tests.tui.flows import open_call
+from tests.tui.flows import open_call, workers_done
 from tui.app import TelesalesApp
 from tui.money import yuan
 from tui.screens.dialogs import ReadbackScreen
@@ -40,7 +40,7 @@ def footer_text(app: App[None]) -> str:
 async def settle(pilot: object, until: object, rounds: int = 80) -> None:
     app = pilot.app  # type: ignore[attr-defined]
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()  # type: ignore[attr-defined]
         if until():  # type: ignore[operator]
             return

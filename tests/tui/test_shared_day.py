@@ -23,7 +23,7 @@ from orders.drafts import DraftStore
 from orders.report import day_figures
 from orders.settings import Settings
 from tests.conftest import run_cli
-from tests.tui.flows import open_next_call, sign_in_to_queue
+from tests.tui.flows import open_next_call, sign_in_to_queue, workers_done
 from tui.app import TelesalesApp
 from tui.demo import SIZES, ensure_demo
 from tui.screens.call import CallScreen
@@ -48,7 +48,7 @@ def shown(app: Any) -> str:
 async def settle(pilot: Any, test: Any = None, rounds: int = 80) -> None:
     for _ in range(rounds):
         with contextlib.suppress(WorkerCancelled):  # a screen that went back cancels its loads: done waiting
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot.app)
         await pilot.pause()
         if test is not None and test():
             return

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from db.engine import make_engine
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import workers_done
 from tui import i18n
 
 Steps = Callable[[Any], Awaitable[None]]
@@ -92,14 +93,14 @@ async def settle(pilot: Any, until: Callable[[Any], bool] | None = None, rounds:
     """Let workers finish and the screen repaint; with `until`, wait (bounded) until it holds for the app."""
     app = pilot.app
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         if until is None or until(app):
             break
     if until is not None:
         assert until(app), f"not reached: {app.screen}"
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
 
 
@@ -272,7 +273,7 @@ def steady(steps: Steps) -> Steps:
         # (a screen may fill its table again when a second load lands: settled means three quiet looks in a row)
         quiet = 0
         for _ in range(100):
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot.app)
             tables = list(pilot.app.screen.query(DataTable))
             busy = any(t._require_update_dimensions or t._updated_cells or t._new_rows for t in tables)
             quiet = 0 if busy else quiet + 1

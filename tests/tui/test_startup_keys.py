@@ -11,6 +11,7 @@ from textual import events
 
 from orders.drafts import DraftStore
 from orders.settings import Settings
+from tests.tui.flows import workers_done
 from tui.app import TelesalesApp
 from tui.screens.queue import QueueScreen
 
@@ -21,7 +22,7 @@ async def test_keys_typed_at_start_sign_in(demo_engine: Engine, tmp_path: Path, 
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"demo", between, *"0000", "enter")  # no pause: typed as the program comes up
         for _ in range(80):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, QueueScreen):
                 break
@@ -48,7 +49,7 @@ async def test_keys_waiting_before_the_sign_in_screen_sign_in(
     app.typed = (*"demo", between, *"0000", "enter")
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(80):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
             if isinstance(app.screen, QueueScreen):
                 break
