@@ -66,6 +66,9 @@ class Draft:
     lines: list[DraftLine] = field(default_factory=list)
     typing: str = ""  # what was in the brand box, not yet added
     note: str = ""
+    # the order this draft amends (F12): kept with the draft, so a terminal restarted mid-amend amends that
+    # order on F5 instead of placing the same lines again as a second order
+    amending: int | None = None
 
     def add(self, line: DraftLine) -> int:
         """Add a line, or add its cartons to the line of the same product; returns the line's index."""
@@ -108,7 +111,19 @@ class Draft:
             lines=lines,
             typing=str(data.get("typing", "")),
             note=str(data.get("note", "")),
+            amending=_order_id(data.get("amending")),
         )
+
+
+def _order_id(value: Any) -> int | None:
+    """An order id from a draft's file, or None: a copy written by an older terminal has none, and a hand-edited
+    or damaged one must not make the draft unreadable."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 STALE_REASONS = ("customer_gone", "customer_inactive", "call_finished", "call_gone")

@@ -46,6 +46,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "订单 #{id} 已载入草稿:改好后 F5 复述并修改",
         "Order #{id} is in the draft: change it, then F5 reads back and amends",
     ),
+    "call.amend_resumed": (
+        "继续修改订单 #{id}:F5 复述并修改",
+        "Still amending order #{id}: F5 reads back and amends",
+    ),
+    "call.amend_gone": (
+        "订单 #{id} 已不能修改(已取消或不在本周):F5 会作为新订单下单",
+        "Order #{id} can no longer be amended (cancelled or not this week): F5 places these lines as a new order",
+    ),
+    "call.amend_wait": ("正在读取要修改的订单,稍等再按 F5", "Reading the order being amended: press F5 again"),
     "call.note_label": ("备注", "note"),
     "call.note_now": ("本次备注:", "This call's note:"),
     "draft.does_not_fit": ("超", "over"),

@@ -182,3 +182,21 @@ def test_a_deleted_shops_draft_is_stale_and_a_discarded_one_is_gone_everywhere(e
         conn.execute(Customer.__table__.delete())  # type: ignore[attr-defined]
     assert rows(engine) == 0  # the row went with its shop
     assert [(x.draft.customer, x.reason) for x in a.review("demo").stale] == [("430102", "customer_gone")]
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [(17, 17), ("17", 17), (None, None), ("#17", None), (True, None), ([17], None), (1.5, None), ("", None)],
+)
+def test_the_order_a_draft_amends_survives_the_file_and_a_damaged_value_never_makes_it_unreadable(
+    written: object, read: int | None
+) -> None:
+    """A draft written mid-amend says which order F5 amends; an older terminal's copy (no such key) or a
+    hand-edited one still opens, as a draft for a new order."""
+    kept = Draft(operator="demo", customer="430102", lines=[YX], amending=17)
+    assert Draft.from_dict(kept.as_dict()).amending == 17
+    data = kept.as_dict() | {"amending": written}
+    back = Draft.from_dict(data)
+    assert back.amending == read and [(x.code, x.qty) for x in back.lines] == [("902002", 3)]
+    del data["amending"]
+    assert Draft.from_dict(data).amending is None

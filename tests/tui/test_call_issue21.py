@@ -182,6 +182,75 @@ async def test_a_shop_that_ordered_says_so_amends_that_order_and_a_second_order_
             assert len(conn.execute(select(ORDER.c.id).where(ORDER.c.status == "placed")).all()) == 2
 
 
+async def amend_and_die(engine: Engine, data: Path, settings: Settings) -> tuple[str, int, str]:
+    """On one terminal: a shop ordered 3 cartons; F12 amends, one carton more, and the terminal dies before F5."""
+    app = TelesalesApp(engine, settings, drafts=DraftStore(data / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await sign_in_to_queue(pilot)
+        shop = queue.entries[0].customer
+        code, _name = free_product(engine)
+        first = place_order(engine, settings, shop, [(code, 3)], operator="demo")
+        app.push_screen(CallScreen(shop, queue.entries[0]))
+        await settle(pilot, lambda: isinstance(app.screen, CallScreen) and bool(app.screen.week_orders))
+        call = app.screen
+        assert isinstance(call, CallScreen)
+        await pilot.press("f12")
+        await pilot.pause()
+        call.query_one("#draft-table", DataTable).focus()
+        await pilot.press("plus")
+        await pilot.pause()
+        assert call.draft is not None and [(x.code, x.qty) for x in call.draft.lines] == [(code, 4)]
+        app.flush_drafts()
+    return shop, first.order_id, code
+
+
+async def test_an_amend_interrupted_by_a_restart_still_amends_and_never_places_twice(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    settings = Settings()
+    shop, order_id, code = await amend_and_die(demo_engine, tmp_path / "terminal-a", settings)
+    app = TelesalesApp(demo_engine, settings, drafts=DraftStore(tmp_path / "terminal-b" / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"demo", "enter", *"0000", "enter")  # the sign-in review reopens the call's draft
+        await settle(pilot, lambda: isinstance(app.screen, CallScreen) and app.screen.amending is not None)
+        call = app.screen
+        assert isinstance(call, CallScreen) and call.code == shop
+        assert call.draft is not None and [(x.code, x.qty) for x in call.draft.lines] == [(code, 4)]
+        assert f"正在修改 #{order_id}" in plain(call.query_one("#week-orders", Static).content)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert f"修改订单 #{order_id}" in plain(app.screen.query_one(".title", Static).content)
+        await pilot.press("enter")
+        await settle(pilot, lambda: isinstance(app.screen, CallScreen) and bool(call.placed))
+    with demo_engine.connect() as conn:
+        placed = conn.execute(select(ORDER.c.id).where(ORDER.c.status == "placed")).all()
+    assert placed == [(order_id,)]  # amended, not a second order of the same lines
+    from orders.placement import get_order
+
+    assert [(x.code, x.qty) for x in get_order(demo_engine, order_id).lines] == [(code, 4)]
+
+
+async def test_an_amended_order_cancelled_meanwhile_is_said_and_the_lines_stay(
+    demo_engine: Engine, tmp_path: Path
+) -> None:
+    from orders.placement import cancel_order
+
+    settings = Settings()
+    data = tmp_path / "terminal"
+    shop, order_id, code = await amend_and_die(demo_engine, data, settings)
+    cancel_order(demo_engine, settings, order_id, operator="demo")  # from "my orders" on another terminal
+    app = TelesalesApp(demo_engine, settings, drafts=DraftStore(data / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"demo", "enter", *"0000", "enter")
+        said = f"订单 #{order_id} 已不能修改"
+        await settle(pilot, lambda: any(said in str(n.message) for n in app._notifications))
+        call = app.screen
+        assert isinstance(call, CallScreen) and call.code == shop
+        assert any(said in str(n.message) for n in app._notifications)
+        assert call.amending is None and call.draft is not None and call.draft.amending is None
+        assert [(x.code, x.qty) for x in call.draft.lines] == [(code, 4)]  # nothing typed is lost
+
+
 async def test_my_orders_today_cancels_after_confirmation_and_refuses_after_the_cut_off(
     demo_engine: Engine, tmp_path: Path, monkeypatch: object
 ) -> None:

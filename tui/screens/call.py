@@ -163,6 +163,7 @@ class CallScreen(BaseScreen[None]):
         self.week_orders: list[PlacedOrder] = []  # this shop's orders already placed for the week
         self.week_order_names: dict[str, str] = {}  # who placed them: login -> name, for 「09:41 小王」
         self.amending: PlacedOrder | None = None  # F5 amends this order instead of placing a new one
+        self.resume_amend: int | None = None  # the draft was amending this order when the terminal stopped
         self._limits_of: tuple[tuple[str, int], ...] | None = None  # the draft the limits were last read for
         self.code = code
         self.entry = entry
@@ -228,6 +229,8 @@ class CallScreen(BaseScreen[None]):
         if draft is None:
             draft = Draft(operator=operator, customer=self.code, started_at=now().isoformat())
         self.draft = draft
+        if draft.amending is not None and self.amend_id is None:
+            self.resume_amend = draft.amending  # taken up again once this week's orders are read
         self.started = datetime.fromisoformat(draft.started_at) if draft.started_at else now()
         brand = self.query_one(BrandBox).input
         if draft.typing:
@@ -404,7 +407,24 @@ class CallScreen(BaseScreen[None]):
             self.amend_id = None
             if order is not None:
                 self._start_amend(order)
+        if self.resume_amend is not None:
+            self._resume_amend(message.orders)
         self._render_week_orders()
+
+    def _resume_amend(self, orders: list[PlacedOrder]) -> None:
+        """The draft was amending an order when the terminal stopped: F5 amends it again, with the lines as they
+        were being changed, not as a second order. An order cancelled meanwhile is said, and the lines stay."""
+        wanted, self.resume_amend = self.resume_amend, None
+        order = next((o for o in orders if o.order_id == wanted), None)
+        if order is not None:
+            self.amending = order
+            self._render_draft()
+            self.notify(t("call.amend_resumed", id=order.order_id))
+            return
+        if self.draft is not None:
+            self.draft.amending = None
+            self._save()
+        self.notify(t("call.amend_gone", id=wanted), severity="warning", timeout=10)
 
     def _render_week_orders(self) -> None:
         """「本周已下单 #12 · 131条 · 09:41 小王」 at the top: the shop ordered already; amend, not order twice."""
@@ -452,6 +472,7 @@ class CallScreen(BaseScreen[None]):
         if self.draft is None:
             return
         self.amending = order
+        self.draft.amending = order.order_id
         self.draft.lines = [DraftLine(ln.code, ln.name, ln.qty, ln.price_fen) for ln in order.lines]
         self._save()
         self._render_draft()
@@ -463,6 +484,8 @@ class CallScreen(BaseScreen[None]):
             self.load_view()
         if self.draft is not None and self.draft.call_id is None:
             self.open_call()
+        if self.resume_amend is not None:  # F5 waits for the order being amended to be read
+            self.load_week_orders()
 
     # ----------------------------------------------------------------------------------------- painting
 
@@ -1184,6 +1207,9 @@ class CallScreen(BaseScreen[None]):
         if self.draft is None or not self.draft.lines:
             self.notify(t("call.empty_draft"), severity="warning")
             return
+        if self.resume_amend is not None:  # not yet known whether that order can still be amended
+            self.notify(t("call.amend_wait"), severity="warning")
+            return
         self._go_to_kind("readback")
         if self.amending is not None:
             from tui.screens.order_dialogs import AmendReadback
@@ -1205,6 +1231,7 @@ class CallScreen(BaseScreen[None]):
         self.placed.append(order)
         self.draft.lines = []
         self.amending = None
+        self.draft.amending = None
         self.load_week_orders()
         self._save()
         self._render_draft()
