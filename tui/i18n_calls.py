@@ -54,7 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "订单 #{id} 已不能修改(已取消或不在本周):F5 会作为新订单下单",
         "Order #{id} can no longer be amended (cancelled or not this week): F5 places these lines as a new order",
     ),
-    "call.amend_wait": ("正在读取要修改的订单,稍等再按 F5", "Reading the order being amended: press F5 again"),
+    "call.readback_wait": ("正在读取本周订单,读完即复述", "Reading this week's orders; the read-back follows"),
     "call.note_label": ("备注", "note"),
     "call.note_now": ("本次备注:", "This call's note:"),
     "draft.does_not_fit": ("超", "over"),

@@ -5,9 +5,12 @@ today (cancel after a confirmation), and finding a calling shop for an inbound c
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from rich.console import Console
 from sqlalchemy import Engine, insert, select
 from textual.widgets import DataTable, Static
@@ -180,6 +183,46 @@ async def test_a_shop_that_ordered_says_so_amends_that_order_and_a_second_order_
         await settle(pilot, lambda: isinstance(app.screen, CallScreen))
         with demo_engine.connect() as conn:
             assert len(conn.execute(select(ORDER.c.id).where(ORDER.c.status == "placed")).all()) == 2
+
+
+async def test_f5_typed_with_the_call_opening_waits_for_the_weeks_orders_and_asks_before_a_second_order(
+    demo_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys faster than the screen: the call opened, a line typed and F5 in one burst, on a shop another
+    terminal ordered a moment ago, while the week's orders are still being read (held here until F5 is in).
+    The read-back must be the one that asks about a second order, never the plain one that would place it
+    unasked; and F5 is not lost: the read-back opens once they are read."""
+    import tui.screens.call as call_module
+
+    reading = threading.Event()
+    real = call_module.orders_for_week
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        reading.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(call_module, "orders_for_week", slow)
+    settings = Settings()
+    app = TelesalesApp(demo_engine, settings, drafts=DraftStore(tmp_path / "drafts"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await sign_in_to_queue(pilot)
+        shop = queue.entries[0].customer
+        code, name = free_product(demo_engine)
+        place_order(demo_engine, settings, shop, [(code, 3)], operator="zhang")  # another terminal, just now
+        await pilot.press("enter", *name, "space", "2", "enter", "f5")  # no pause: typed as the call opens
+        await pilot.pause()
+        assert isinstance(app.screen, CallScreen)  # not read back yet: whether the shop ordered is not known
+        assert any("正在读取本周订单" in str(n.message) for n in app._notifications)
+        reading.set()
+        await settle(pilot, lambda: not isinstance(app.screen, CallScreen))
+        assert "本周第2单" in plain(app.screen.query_one(".title", Static).content)
+        call = app.screen_stack[-2]
+        assert isinstance(call, CallScreen) and call.draft is not None
+        assert [(x.code, x.qty) for x in call.draft.lines] == [(code, 2)]  # the line typed in the burst is there
+        await pilot.press("enter")  # a second order is asked for once more: nothing placed yet
+        await pilot.pause()
+        with demo_engine.connect() as conn:
+            assert len(conn.execute(select(ORDER.c.id).where(ORDER.c.status == "placed")).all()) == 1
 
 
 async def amend_and_die(engine: Engine, data: Path, settings: Settings) -> tuple[str, int, str]:

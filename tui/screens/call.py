@@ -164,6 +164,10 @@ class CallScreen(BaseScreen[None]):
         self.week_order_names: dict[str, str] = {}  # who placed them: login -> name, for 「09:41 小王」
         self.amending: PlacedOrder | None = None  # F5 amends this order instead of placing a new one
         self.resume_amend: int | None = None  # the draft was amending this order when the terminal stopped
+        # F5 reads back only once this week's orders are read (a second order asks first, an amend amends); one
+        # pressed before that waits for them rather than being lost
+        self.week_orders_read = False
+        self._readback_waiting = False
         self._limits_of: tuple[tuple[str, int], ...] | None = None  # the draft the limits were last read for
         self.code = code
         self.entry = entry
@@ -400,6 +404,7 @@ class CallScreen(BaseScreen[None]):
 
     @on(WeekOrdersLoaded)
     def _week_orders_loaded(self, message: WeekOrdersLoaded) -> None:
+        self.week_orders_read = True
         self.week_orders = message.orders
         self.week_order_names = message.names
         if self.amend_id is not None:
@@ -410,6 +415,10 @@ class CallScreen(BaseScreen[None]):
         if self.resume_amend is not None:
             self._resume_amend(message.orders)
         self._render_week_orders()
+        if self._readback_waiting:
+            self._readback_waiting = False
+            if self.app.screen is self:  # not over a dialog opened meanwhile
+                self.action_readback()
 
     def _resume_amend(self, orders: list[PlacedOrder]) -> None:
         """The draft was amending an order when the terminal stopped: F5 amends it again, with the lines as they
@@ -484,7 +493,7 @@ class CallScreen(BaseScreen[None]):
             self.load_view()
         if self.draft is not None and self.draft.call_id is None:
             self.open_call()
-        if self.resume_amend is not None:  # F5 waits for the order being amended to be read
+        if not self.week_orders_read:  # F5 waits for them
             self.load_week_orders()
 
     # ----------------------------------------------------------------------------------------- painting
@@ -1207,8 +1216,12 @@ class CallScreen(BaseScreen[None]):
         if self.draft is None or not self.draft.lines:
             self.notify(t("call.empty_draft"), severity="warning")
             return
-        if self.resume_amend is not None:  # not yet known whether that order can still be amended
-            self.notify(t("call.amend_wait"), severity="warning")
+        if not self.week_orders_read or self.resume_amend is not None:
+            # not yet known whether the shop ordered this week (on another terminal too) or whether the order
+            # being amended still can be: the read-back opens as soon as that is read
+            if not self._readback_waiting:
+                self._readback_waiting = True
+                self.notify(t("call.readback_wait"), timeout=3)
             return
         self._go_to_kind("readback")
         if self.amending is not None:
@@ -1232,6 +1245,7 @@ class CallScreen(BaseScreen[None]):
         self.draft.lines = []
         self.amending = None
         self.draft.amending = None
+        self.week_orders_read = False  # this order is one of them now: a second one must be asked for
         self.load_week_orders()
         self._save()
         self._render_draft()
