@@ -19,7 +19,7 @@ from db.models import Call
 from db.tables import ORDER, PRODUCT, QUOTA, SUPPLY
 from orders.clock import today, week_of
 from orders.drafts import DraftStore
-from orders.placement import place_order
+from orders.placement import PlacedOrder, place_order
 from orders.settings import Settings
 from tests.tui.flows import open_call, sign_in_to_queue, workers_done
 from tui.app import TelesalesApp
@@ -131,20 +131,29 @@ async def test_a_note_on_the_call_is_recorded_and_shown_on_the_card_next_time(
         assert "老板说下周装修" in plain(app.screen.query_one("#card", Static).content)
 
 
+async def call_on_a_shop_that_ordered(
+    pilot: Any, engine: Engine, settings: Settings
+) -> tuple[CallScreen, PlacedOrder, str, str]:
+    """Sign in; the first shop of the queue orders 3 cartons of a product without a quota; its call opens with
+    this week's orders read. (the call, that order, the product's code and name)"""
+    app = pilot.app
+    queue = await sign_in_to_queue(pilot)
+    code, name = free_product(engine)
+    first = place_order(engine, settings, queue.entries[0].customer, [(code, 3)], operator="demo")
+    app.push_screen(CallScreen(queue.entries[0].customer, queue.entries[0]))
+    await settle(pilot, lambda: isinstance(app.screen, CallScreen) and bool(app.screen.week_orders))
+    call = app.screen
+    assert isinstance(call, CallScreen)
+    return call, first, code, name
+
+
 async def test_a_shop_that_ordered_says_so_amends_that_order_and_a_second_order_asks_first(
     demo_engine: Engine, tmp_path: Path
 ) -> None:
     settings = Settings()
     app = TelesalesApp(demo_engine, settings, drafts=DraftStore(tmp_path / "drafts"))
     async with app.run_test(size=(80, 24)) as pilot:
-        queue = await sign_in_to_queue(pilot)
-        shop = queue.entries[0].customer
-        code, _name = free_product(demo_engine)
-        first = place_order(demo_engine, settings, shop, [(code, 3)], operator="demo")
-        app.push_screen(CallScreen(shop, queue.entries[0]))
-        await settle(pilot, lambda: isinstance(app.screen, CallScreen) and bool(app.screen.week_orders))
-        call = app.screen
-        assert isinstance(call, CallScreen)
+        call, first, code, name = await call_on_a_shop_that_ordered(pilot, demo_engine, settings)
         top = plain(call.query_one("#week-orders", Static).content)
         assert f"本周已下单 #{first.order_id} · 3条" in top
         assert "小王" in top and "demo" not in top  # who placed it, by name
@@ -169,7 +178,7 @@ async def test_a_shop_that_ordered_says_so_amends_that_order_and_a_second_order_
         assert [(x.code, x.qty) for x in get_order(demo_engine, first.order_id).lines] == [(code, 5)]
 
         # a second order, deliberately: the read-back says so and Enter asks once more
-        await add_line(pilot, call, code, _name, 1)
+        await add_line(pilot, call, code, name, 1)
         await pilot.press("f5")
         await pilot.pause()
         title = plain(app.screen.query_one(".title", Static).content)
@@ -229,14 +238,7 @@ async def amend_and_die(engine: Engine, data: Path, settings: Settings) -> tuple
     """On one terminal: a shop ordered 3 cartons; F12 amends, one carton more, and the terminal dies before F5."""
     app = TelesalesApp(engine, settings, drafts=DraftStore(data / "drafts"))
     async with app.run_test(size=(80, 24)) as pilot:
-        queue = await sign_in_to_queue(pilot)
-        shop = queue.entries[0].customer
-        code, _name = free_product(engine)
-        first = place_order(engine, settings, shop, [(code, 3)], operator="demo")
-        app.push_screen(CallScreen(shop, queue.entries[0]))
-        await settle(pilot, lambda: isinstance(app.screen, CallScreen) and bool(app.screen.week_orders))
-        call = app.screen
-        assert isinstance(call, CallScreen)
+        call, first, code, _name = await call_on_a_shop_that_ordered(pilot, engine, settings)
         await pilot.press("f12")
         await pilot.pause()
         call.query_one("#draft-table", DataTable).focus()
@@ -244,7 +246,7 @@ async def amend_and_die(engine: Engine, data: Path, settings: Settings) -> tuple
         await pilot.pause()
         assert call.draft is not None and [(x.code, x.qty) for x in call.draft.lines] == [(code, 4)]
         app.flush_drafts()
-    return shop, first.order_id, code
+    return call.code, first.order_id, code
 
 
 async def test_an_amend_interrupted_by_a_restart_still_amends_and_never_places_twice(

@@ -163,7 +163,6 @@ class CallScreen(BaseScreen[None]):
         self.week_orders: list[PlacedOrder] = []  # this shop's orders already placed for the week
         self.week_order_names: dict[str, str] = {}  # who placed them: login -> name, for 「09:41 小王」
         self.amending: PlacedOrder | None = None  # F5 amends this order instead of placing a new one
-        self.resume_amend: int | None = None  # the draft was amending this order when the terminal stopped
         # F5 reads back only once this week's orders are read (a second order asks first, an amend amends); one
         # pressed before that waits for them rather than being lost
         self.week_orders_read = False
@@ -233,8 +232,6 @@ class CallScreen(BaseScreen[None]):
         if draft is None:
             draft = Draft(operator=operator, customer=self.code, started_at=now().isoformat())
         self.draft = draft
-        if draft.amending is not None and self.amend_id is None:
-            self.resume_amend = draft.amending  # taken up again once this week's orders are read
         self.started = datetime.fromisoformat(draft.started_at) if draft.started_at else now()
         brand = self.query_one(BrandBox).input
         if draft.typing:
@@ -412,27 +409,26 @@ class CallScreen(BaseScreen[None]):
             self.amend_id = None
             if order is not None:
                 self._start_amend(order)
-        if self.resume_amend is not None:
-            self._resume_amend(message.orders)
+        if self.amending is None and self.draft is not None and self.draft.amending is not None:
+            self._resume_amend(self.draft, message.orders)  # the terminal stopped mid-amend
         self._render_week_orders()
         if self._readback_waiting:
             self._readback_waiting = False
             if self.app.screen is self:  # not over a dialog opened meanwhile
                 self.action_readback()
 
-    def _resume_amend(self, orders: list[PlacedOrder]) -> None:
+    def _resume_amend(self, draft: Draft, orders: list[PlacedOrder]) -> None:
         """The draft was amending an order when the terminal stopped: F5 amends it again, with the lines as they
         were being changed, not as a second order. An order cancelled meanwhile is said, and the lines stay."""
-        wanted, self.resume_amend = self.resume_amend, None
+        wanted = draft.amending
         order = next((o for o in orders if o.order_id == wanted), None)
         if order is not None:
             self.amending = order
             self._render_draft()
             self.notify(t("call.amend_resumed", id=order.order_id))
             return
-        if self.draft is not None:
-            self.draft.amending = None
-            self._save()
+        draft.amending = None
+        self._save()
         self.notify(t("call.amend_gone", id=wanted), severity="warning", timeout=10)
 
     def _render_week_orders(self) -> None:
@@ -1216,7 +1212,7 @@ class CallScreen(BaseScreen[None]):
         if self.draft is None or not self.draft.lines:
             self.notify(t("call.empty_draft"), severity="warning")
             return
-        if not self.week_orders_read or self.resume_amend is not None:
+        if not self.week_orders_read:
             # not yet known whether the shop ordered this week (on another terminal too) or whether the order
             # being amended still can be: the read-back opens as soon as that is read
             if not self._readback_waiting:
