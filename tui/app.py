@@ -136,17 +136,38 @@ class TelesalesApp(App[None]):
         self.call_after_refresh(self.load_shared)
 
     async def on_event(self, event: events.Event) -> None:
-        if self._early_keys is not None and isinstance(event, events.Key) and not event.is_forwarded:
+        # Held: a key straight from the terminal, and one on its way back up from the focused widget to have the
+        # screen's bindings run (the app forwards every key to the focused widget before the screen has acted on
+        # the ones before it: the keys typed after `n` are already queued at the queue's table when `n` runs)
+        if self._early_keys is not None and isinstance(event, events.Key):
             self._early_keys.append(event)
             return
         await super().on_event(event)
 
     async def keys_ready(self) -> None:
-        """The sign-in screen is up with the focus in its ID field: the keys typed before it go there now, in the
-        order typed (the ID field's Enter and Tab hand what follows to the PIN, `OrderedInput`)."""
+        """The screen the held keys were meant for is up with the focus where they go (the sign-in screen's ID
+        field, a call's brand box): they go there now, in the order typed (the ID field's Enter and Tab hand
+        what follows to the PIN, `OrderedInput`). Nothing held: nothing to do."""
         keys, self._early_keys = self._early_keys or [], None
         for key in keys:
-            await super().on_event(key)
+            # a fresh event (one forwarded already would not be forwarded again, to the new focus), sent by the
+            # app as the terminal's are: made in a screen's callback it would be that screen's, and a key stops
+            # bubbling below its sender, so F5 would never reach the screen's bindings
+            fresh = events.Key(key.key, key.character)
+            fresh.set_sender(self)
+            await super().on_event(fresh)
+
+    def hold_keys(self) -> None:
+        """Keys typed from now on wait for `keys_ready` (or `drop_held_keys`): a call is being opened (`n` claims
+        its shop in the database first) and what the order taker types meanwhile is the shop's order, meant for
+        the call's brand box; on the queue its letters are keys (r, t, o, u, n) and its Enter opens a shop."""
+        if self._early_keys is None:
+            self._early_keys = []
+
+    def drop_held_keys(self) -> None:
+        """No call opened after all (none due, the claim failed): the held keys had nowhere to go, and on the
+        queue they would run its single-letter keys, so they are dropped."""
+        self._early_keys = None
 
     # ------------------------------------------------------------------------------------------- phone
 

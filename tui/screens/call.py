@@ -236,7 +236,8 @@ class CallScreen(BaseScreen[None]):
         brand = self.query_one(BrandBox).input
         if draft.typing:
             brand.value = draft.typing
-        brand.focus()
+        self.set_focus(brand)  # now, not after this handler (`focus()`): the keys held for the call follow it
+        self.call_later(self.telesales.keys_ready)  # what was typed while the call opened, into the brand box
         self._render_draft()
         self._save()
         if self.telesales.phone().available:

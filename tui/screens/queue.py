@@ -301,6 +301,7 @@ class QueueScreen(BaseScreen[None]):
         if self.claiming or user is None:
             return
         self.claiming = True
+        self.telesales.hold_keys()  # what is typed while the shop is claimed is for the call
         self.claim_next_call(user.login)
 
     @db_worker("claim", exclusive=False)
@@ -308,6 +309,9 @@ class QueueScreen(BaseScreen[None]):
         app = self.telesales
         try:
             entry = claim_next(app.engine, app.settings, operator, team=self.team)
+        except BaseException:
+            app.call_from_thread(app.drop_held_keys)  # no call opens: the failure is said as any worker's
+            raise
         finally:
             self.claiming = False
         self.post_message(NextClaimed(entry))
@@ -315,10 +319,12 @@ class QueueScreen(BaseScreen[None]):
     @on(NextClaimed)
     def _next_claimed(self, message: NextClaimed) -> None:
         if message.entry is None:
+            self.telesales.drop_held_keys()
             self.notify(t("queue.none_due"))
             self.load()
             return
         if not self.is_current:  # a call or dialog opened meanwhile: the claim lapses unless renewed
+            self.telesales.drop_held_keys()
             return
         self._open(message.entry.customer, message.entry)
 
@@ -343,10 +349,12 @@ class QueueScreen(BaseScreen[None]):
             self.notify(t("queue.released", shop=message.shop, name=message.holder))
         self.load()
 
-    def _open(self, code: str, entry: QueueEntry | None) -> None:
+    def _open(self, code: str, entry: QueueEntry | None, script: str | None = None) -> None:
+        """Open the call; keys typed before its brand box has the focus wait for it (`CallScreen.on_mount`)."""
         from tui.screens.call import CallScreen
 
-        self.app.push_screen(CallScreen(code, entry))
+        self.telesales.hold_keys()
+        self.app.push_screen(CallScreen(code, entry, script=script))
 
     # ------------------------------------------------------------------------------- inbound, my orders
 
@@ -356,11 +364,10 @@ class QueueScreen(BaseScreen[None]):
 
         def chosen(hit: object) -> None:
             from orders.find_shop import ShopHit
-            from tui.screens.call import CallScreen
 
             if isinstance(hit, ShopHit):
                 entry = next((e for e in self.entries if e.customer == hit.code), None)
-                self.app.push_screen(CallScreen(hit.code, entry, script=INBOUND_SCRIPT))
+                self._open(hit.code, entry, script=INBOUND_SCRIPT)
 
         self.app.push_screen(FindShopDialog(), chosen)
 
